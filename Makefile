@@ -1,0 +1,53 @@
+# `make run`: the whole pipeline with the default (quick) params; `make test`: the test suite.
+# Both create .venv from the hashed lock file first if needed.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= all
+PROFILE ?=
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Offline mirror (a folder laid out like shared/corpora): `make run MIRROR=../shared/corpora`.
+ifdef MIRROR
+export ZHPIPE_MIRROR := $(abspath $(MIRROR))
+endif
+
+.PHONY: venv run test dry lint lock bench clean-venv ui
+
+$(BIN)/.installed: requirements/lock.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing the locked dependencies into $(VENV) (a few minutes the first time) ..."
+	@$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/lock.txt \
+		2> >(grep -v "^WARNING: Location" >&2)
+	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . \
+		2> >(grep -v "^WARNING: Location" >&2)
+	@touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	@if [ -n "$(PROFILE)" ]; then $(BIN)/zhpipe profile $(PROFILE); fi
+	$(BIN)/snakemake --cores $(CORES)
+
+dry: venv
+	$(BIN)/snakemake --cores $(CORES) -n
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check src stages tests bench
+
+bench: venv
+	@for b in bench/*.py; do $(BIN)/python $$b; done
+
+ui: venv
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db
+
+# Regenerate the lock after editing requirements/requirements.in (needs uv: pip install uv).
+lock:
+	uv pip compile --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--generate-hashes requirements/requirements.in -o requirements/lock.txt
+
+clean-venv:
+	rm -rf $(VENV)

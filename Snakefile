@@ -1,0 +1,47 @@
+# One rule per stage of dvc.yaml, the only place stages are declared (see src/zhpipe/dag.py).
+# The command goes through params: a shell body is bound late in a loop (snakemake#2178), and the
+# params.yaml values a stage reads go there too, so a changed value reruns exactly that stage.
+import subprocess
+
+from zhpipe import tracking
+from zhpipe.dag import is_dir_out, load_stages, params_fingerprint
+
+STAGES = load_stages(workflow.basedir)
+
+
+rule all:
+    default_target: True
+    input:
+        [o for st in STAGES for o in st.outs],
+
+
+for st in STAGES:
+
+    rule:
+        name:
+            st.rule_name
+        input:
+            st.deps,
+        output:
+            [directory(o) if is_dir_out(o) else o for o in st.outs],
+        params:
+            cmd=st.cmd,
+            values=params_fingerprint(st),
+        shell:
+            "{params.cmd}"
+
+
+onstart:
+    # Create the MLflow store and the parent run before parallel stages touch it.
+    tracking.start_pipeline("snakemake")
+
+
+onsuccess:
+    tracking.end_pipeline("FINISHED")
+    # Record what Snakemake built in dvc.lock, so that `dvc status` agrees nothing is to do.
+    if subprocess.run(["dvc", "commit", "--force", "--quiet"]).returncode != 0:
+        print("warning: `dvc commit` failed; run it by hand so that `dvc status` is clean")
+
+
+onerror:
+    tracking.end_pipeline("FAILED")

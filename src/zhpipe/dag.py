@@ -1,0 +1,101 @@
+"""The pipeline's stages as DVC resolves them from ``dvc.yaml``, for the Snakefile and the tests.
+
+``dvc.yaml`` is the only place stages are declared; ``foreach`` stages are expanded by DVC itself
+(``download@pd1998``). The Snakefile turns each into one rule:
+
+* rule name: the stage name with ``@`` (and anything else not allowed) as ``_``;
+* input: the stage's deps; a source folder that no stage produces is expanded into its files, so
+  that editing a file inside reruns the stage (a folder's own mtime does not change then);
+* output: the stage's outs; an out without a file suffix is a folder (``directory()``);
+* params: the command, and the values of the params.yaml keys the stage lists, so that changing
+  one of them reruns exactly that stage (Snakemake's ``params`` rerun trigger).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+_SKIP = ("__pycache__", ".pyc", ".egg-info")
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    cmd: str
+    deps: tuple[str, ...]
+    outs: tuple[str, ...]
+    params: dict
+
+    @property
+    def rule_name(self) -> str:
+        return rule_name(self.name)
+
+
+def rule_name(stage: str) -> str:
+    return re.sub(r"\W", "_", stage)
+
+
+def is_dir_out(path: str) -> bool:
+    """Convention of this project's dvc.yaml: an out without a suffix is a folder."""
+    return Path(path).suffix == ""
+
+
+def _lookup(data: dict, dotted: str):
+    cur = data
+    for part in dotted.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            raise KeyError(f"params.yaml has no key {dotted!r} (listed in dvc.yaml)")
+        cur = cur[part]
+    return cur
+
+
+def _expand(root: Path, dep: str, produced: set[str]) -> list[str]:
+    path = root / dep
+    if dep in produced or not path.is_dir():
+        return [dep]
+    files = sorted(
+        p.relative_to(root).as_posix() for p in path.rglob("*")
+        if p.is_file() and not any(s in p.as_posix() for s in _SKIP))
+    return files or [dep]
+
+
+def load_stages(root: str | Path = ".") -> list[Stage]:
+    from dvc.dependency.param import ParamsDependency
+    from dvc.repo import Repo
+    from dvc.stage import PipelineStage
+
+    root = Path(root).resolve()
+    params_cache: dict[Path, dict] = {}
+    raw: list[tuple] = []
+    with Repo(str(root)) as repo:
+        for st in repo.index.stages:
+            if not isinstance(st, PipelineStage):
+                continue
+            deps, params = [], {}
+            for d in st.deps:
+                if isinstance(d, ParamsDependency):
+                    file = root / d.def_path
+                    if file not in params_cache:
+                        params_cache[file] = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+                    for key in d.params:
+                        params[key] = _lookup(params_cache[file], key)
+                else:
+                    deps.append(d.def_path)
+            outs = [o.def_path for o in st.outs]
+            raw.append((st.addressing, st.cmd, deps, outs, params))
+    produced = {o for *_, outs, _ in raw for o in outs}
+    stages = []
+    for name, cmd, deps, outs, params in raw:
+        expanded = [f for d in deps for f in _expand(root, d, produced)]
+        stages.append(Stage(name, cmd if isinstance(cmd, str) else " && ".join(cmd),
+                            tuple(expanded), tuple(outs), params))
+    return stages
+
+
+def params_fingerprint(stage: Stage) -> str:
+    return json.dumps(stage.params, sort_keys=True, ensure_ascii=False)

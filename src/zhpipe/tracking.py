@@ -1,0 +1,277 @@
+"""Stage tracking: ``reports/metrics/<stage>.json`` first, then one MLflow run per stage.
+
+The JSON file is the source of truth (small, committed, ``cache: false`` in DVC); MLflow is the
+browsable view. Each stage run is tagged with the stage, the runner (snakemake, dvc or manual),
+the git commit and a pipeline-run id, and is nested under one parent run per pipeline invocation.
+
+Store: ``$MLFLOW_TRACKING_URI`` if set, else ``tracking.uri`` in params.yaml, else an sqlite
+database ``mlflow.db`` at the project root (absolute path) with artefacts in ``mlartifacts/``.
+Under Snakemake the store and the parent run are created in ``onstart``, before parallel stages
+start (concurrent first use of a fresh sqlite store crashes MLflow).
+
+If the tracking server cannot be reached, the stage still writes its outputs and metrics, warns,
+and queues the run in ``.zhpipe/pending/``; ``zhpipe tracking sync`` logs the queued runs later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from zhpipe.fsutil import write_json
+from zhpipe.params import flatten
+
+log = logging.getLogger(__name__)
+
+EXPERIMENT = "zhpipe"
+ENV_RUNNER = "ZHPIPE_RUNNER"
+ENV_PIPELINE = "ZHPIPE_PIPELINE_RUN_ID"
+ENV_PARENT = "ZHPIPE_PARENT_RUN_ID"
+PENDING_DIR = Path(".zhpipe") / "pending"
+_MAX_PARAM = 500
+
+
+def project_root() -> Path:
+    return Path(os.environ.get("DVC_ROOT") or os.getcwd()).resolve()
+
+
+def tracking_uri(root: Path | None = None) -> str:
+    root = project_root() if root is None else Path(root).resolve()
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    params = root / "params.yaml"
+    if params.exists():
+        with contextlib.suppress(Exception):
+            uri = (yaml.safe_load(params.read_text(encoding="utf-8")) or {}).get(
+                "tracking", {}).get("uri")
+            if uri:
+                return str(uri)
+    return f"sqlite:///{root / 'mlflow.db'}"
+
+
+def runner() -> str:
+    if os.environ.get(ENV_RUNNER):
+        return os.environ[ENV_RUNNER]
+    if os.environ.get("DVC_STAGE"):
+        return "dvc"
+    return "manual"
+
+
+def git_commit(root: Path | None = None) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root or project_root(),
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def pipeline_run_id() -> str:
+    """The id shared by all stages of one pipeline invocation.
+
+    Snakemake sets it in ``onstart``. Under ``dvc repro`` the stages share the dvc process, so the
+    id is derived from that process (pid and start time); otherwise each stage gets a new id.
+    """
+    if os.environ.get(ENV_PIPELINE):
+        return os.environ[ENV_PIPELINE]
+    if os.environ.get("DVC_STAGE"):
+        with contextlib.suppress(Exception):
+            import psutil
+
+            proc = psutil.Process(os.getppid())
+            while proc is not None:
+                cmd = " ".join(proc.cmdline())
+                if "dvc" in Path(proc.cmdline()[0]).name or " dvc " in f" {cmd} ":
+                    return f"dvc-{proc.pid}-{int(proc.create_time())}"
+                proc = proc.parent()
+    return f"manual-{uuid.uuid4().hex[:12]}"
+
+
+def _reachable(uri: str) -> bool:
+    if not uri.startswith(("http://", "https://")):
+        return True
+    import requests
+
+    try:
+        requests.get(uri.rstrip("/") + "/health", timeout=5)
+        return True
+    except requests.RequestException:
+        return False
+
+
+def _client(uri: str):
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=uri)
+
+
+def ensure_experiment(uri: str, root: Path | None = None) -> str:
+    """Create the store and the ``zhpipe`` experiment if needed; return the experiment id."""
+    root = project_root() if root is None else root
+    client = _client(uri)
+    exp = client.get_experiment_by_name(EXPERIMENT)
+    if exp is not None:
+        return exp.experiment_id
+    location = None
+    if not uri.startswith(("http://", "https://", "databricks")):
+        location = (root / "mlartifacts").resolve().as_uri()
+    try:
+        return client.create_experiment(EXPERIMENT, artifact_location=location)
+    except Exception:  # created meanwhile by another process
+        exp = client.get_experiment_by_name(EXPERIMENT)
+        if exp is None:
+            raise
+        return exp.experiment_id
+
+
+def start_pipeline(runner_name: str, root: Path | None = None) -> tuple[str, str | None]:
+    """Create the store, the experiment and a parent run; export the ids to child stages."""
+    root = project_root() if root is None else root
+    pid = f"{runner_name}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    os.environ[ENV_RUNNER] = runner_name
+    os.environ[ENV_PIPELINE] = pid
+    uri = tracking_uri(root)
+    parent = None
+    try:
+        if not _reachable(uri):
+            raise ConnectionError(f"tracking server {uri} is unreachable")
+        exp = ensure_experiment(uri, root)
+        run = _client(uri).create_run(exp, run_name=f"pipeline {pid}", tags=_tags(
+            "pipeline", runner_name, pid, root) | {"zhpipe.parent": "true"})
+        parent = run.info.run_id
+        os.environ[ENV_PARENT] = parent
+    except Exception as exc:  # tracking must never stop the pipeline
+        log.warning("MLflow: no parent run (%s); stage runs will be queued if needed", exc)
+    return pid, parent
+
+
+def end_pipeline(status: str = "FINISHED", root: Path | None = None) -> None:
+    parent = os.environ.get(ENV_PARENT)
+    if not parent:
+        return
+    try:
+        _client(tracking_uri(root)).set_terminated(parent, status=status)
+    except Exception as exc:
+        log.warning("MLflow: could not close the parent run %s (%s)", parent, exc)
+
+
+def _tags(stage: str, runner_name: str, pid: str, root: Path) -> dict[str, str]:
+    return {"zhpipe.stage": stage, "zhpipe.runner": runner_name, "zhpipe.pipeline_run_id": pid,
+            "mlflow.source.git.commit": git_commit(root), "zhpipe.git_commit": git_commit(root)}
+
+
+def _numeric(metrics: dict) -> dict[str, float]:
+    out = {}
+    for k, v in flatten(metrics).items():
+        if isinstance(v, bool):
+            out[k] = float(v)
+        elif isinstance(v, int | float) and v == v:
+            out[k] = float(v)
+    return out
+
+
+def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.PathLike,
+                 artifacts: list[str | os.PathLike] = (), root: Path | None = None) -> None:
+    """Write ``metrics_path`` (atomically), then log the stage run to MLflow or queue it."""
+    root = project_root() if root is None else Path(root)
+    write_json(metrics_path, metrics)
+    record = {
+        "stage": stage,
+        "tracking_uri": tracking_uri(root),
+        "tags": _tags(stage, runner(), pipeline_run_id(), root),
+        "parent_run_id": os.environ.get(ENV_PARENT),
+        "params": {k: str(v)[:_MAX_PARAM] for k, v in flatten(params).items()},
+        "metrics": _numeric(metrics),
+        "artifacts": [str(Path(a).resolve()) for a in [metrics_path, *artifacts]],
+        "time": time.time(),
+    }
+    try:
+        log_record(record, root)
+    except Exception as exc:
+        PENDING = root / PENDING_DIR
+        PENDING.mkdir(parents=True, exist_ok=True)
+        path = PENDING / f"{time.strftime('%Y%m%d-%H%M%S')}-{stage.replace('@', '_')}-" \
+                         f"{uuid.uuid4().hex[:6]}.json"
+        write_json(path, record)
+        log.warning("MLflow unreachable (%s: %s); outputs and %s are written, the run is queued "
+                    "in %s: run `zhpipe tracking sync` when the server is back",
+                    type(exc).__name__, exc, metrics_path, path)
+
+
+def _parent_for(client, exp_id: str, record: dict, root: Path) -> str | None:
+    if record.get("parent_run_id"):
+        return record["parent_run_id"]
+    pid = record["tags"]["zhpipe.pipeline_run_id"]
+    if not pid.startswith("dvc-"):
+        return None
+    runs = client.search_runs([exp_id], filter_string=(
+        f"tags.`zhpipe.pipeline_run_id` = '{pid}' and tags.`zhpipe.parent` = 'true'"))
+    if runs:
+        return runs[0].info.run_id
+    run = client.create_run(exp_id, run_name=f"pipeline {pid}",
+                            tags=_tags("pipeline", "dvc", pid, root) | {"zhpipe.parent": "true"})
+    client.set_terminated(run.info.run_id)
+    return run.info.run_id
+
+
+def log_record(record: dict, root: Path) -> str:
+    """Log one stage record (as built by ``record_stage``) as an MLflow run; return its id."""
+    uri = record["tracking_uri"]
+    if not _reachable(uri):
+        raise ConnectionError(f"tracking server {uri} is unreachable")
+    client = _client(uri)
+    exp_id = ensure_experiment(uri, root)
+    tags = dict(record["tags"])
+    parent = _parent_for(client, exp_id, record, root)
+    if parent:
+        tags["mlflow.parentRunId"] = parent
+    run = client.create_run(exp_id, run_name=record["stage"], tags=tags,
+                            start_time=int(record["time"] * 1000))
+    rid = run.info.run_id
+    try:
+        from mlflow.entities import Metric, Param
+
+        ts = int(record["time"] * 1000)
+        params = [Param(k, v) for k, v in record["params"].items()]
+        metrics = [Metric(k, v, ts, 0) for k, v in record["metrics"].items()]
+        for i in range(0, max(len(params), len(metrics)), 100):
+            client.log_batch(rid, metrics=metrics[i:i + 100], params=params[i:i + 100])
+        for art in record["artifacts"]:
+            if Path(art).is_file() and Path(art).stat().st_size < 20_000_000:
+                client.log_artifact(rid, art)
+        client.set_terminated(rid)
+    except Exception:
+        with contextlib.suppress(Exception):
+            client.set_terminated(rid, status="FAILED")
+        raise
+    return rid
+
+
+def sync_pending(root: Path | None = None) -> tuple[int, int]:
+    """Log every queued run; return (logged, still pending)."""
+    root = project_root() if root is None else Path(root)
+    pending = sorted((root / PENDING_DIR).glob("*.json"))
+    done = 0
+    for path in pending:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if os.environ.get("MLFLOW_TRACKING_URI"):
+            record["tracking_uri"] = os.environ["MLFLOW_TRACKING_URI"]
+        try:
+            log_record(record, root)
+        except Exception as exc:
+            log.warning("%s: still not logged (%s)", path, exc)
+            continue
+        path.unlink()
+        done += 1
+    return done, len(pending) - done
