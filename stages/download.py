@@ -45,8 +45,6 @@ def main(argv=None):
               "fetch_optional": p.fetch_optional, "retries": p.retries}
     tracking.record_stage(f"download@{args.dataset}", params, metrics, args.metrics,
                           artifacts=[args.out_dir / "MANIFEST.json"])
-    for w in settings.warnings:
-        print(f"[download@{args.dataset}] note: {w}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -48,12 +48,12 @@ def _members(archive: Path) -> Iterator[_Member]:
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as zf:
             for info in zf.infolist():
-                mode = info.external_attr >> 16
+                ftype = stat.S_IFMT(info.external_attr >> 16)  # 0 when no Unix mode is stored
                 if info.is_dir():
                     kind = "directory"
-                elif stat.S_ISLNK(mode):
+                elif ftype == stat.S_IFLNK:
                     kind = "symbolic link"
-                elif mode and not stat.S_ISREG(mode):
+                elif ftype in (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK):
                     kind = "special file"
                 else:
                     kind = "file"
@@ -116,8 +116,8 @@ def extract_members(archive: str | os.PathLike, wanted: Mapping[str, str | os.Pa
     budget = max_bytes
     done: dict[str, Path] = {}
     try:
+        list_members(archive)  # every name is checked before anything is written
         for m in _members(archive):
-            _check_name(archive, m.name)
             if m.name not in wanted or m.name in done:
                 continue
             if not m.regular:

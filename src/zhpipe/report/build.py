@@ -65,7 +65,12 @@ def corpus_table(metrics: dict[str, dict]) -> pd.DataFrame:
     cols = ["corpus", "file", "kind", "sentences", "words", "characters", "vocabulary",
             "vocabulary_of"]
     df = pd.DataFrame(rows)
-    return df.reindex(columns=cols) if not df.empty else pd.DataFrame(columns=cols)
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df = df.reindex(columns=cols)
+    for c in ("sentences", "words", "characters", "vocabulary"):
+        df[c] = pd.to_numeric(df[c]).astype("Int64")
+    return df
 
 
 def anchor_table(corpora: pd.DataFrame) -> pd.DataFrame:

