@@ -1,0 +1,75 @@
+"""dvc.yaml is the only declaration of the DAG; the Snakefile must derive exactly the same one."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zhpipe.dag import is_dir_out, load_stages, rule_name
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _dvc_graph():
+    out = subprocess.run([BIN / "dvc", "dag", "--dot"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    nodes = {rule_name(n) for n in re.findall(r'^"([^"]+)";$', out, re.M)}
+    edges = {(rule_name(a), rule_name(b)) for a, b in re.findall(r'"([^"]+)" -> "([^"]+)"', out)}
+    return nodes, edges
+
+
+def _snakemake_graph():
+    out = subprocess.run([BIN / "snakemake", "--rulegraph", "--forceall", "--quiet", "all"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    labels = dict(re.findall(r'^\s*(\d+)\[label = "([^"]+)"', out, re.M))
+    edges = {(labels[a], labels[b]) for a, b in re.findall(r"^\s*(\d+) -> (\d+)", out, re.M)}
+    nodes = set(labels.values()) - {"all"}
+    return nodes, {(a, b) for a, b in edges if "all" not in (a, b)}
+
+
+def test_dvc_dag_and_snakemake_rulegraph_agree():
+    dvc_nodes, dvc_edges = _dvc_graph()
+    smk_nodes, smk_edges = _snakemake_graph()
+    assert dvc_nodes == smk_nodes
+    assert dvc_edges == smk_edges
+    assert ("download_pd1998", "prepare_pd1998") in dvc_edges  # foreach stages resolved
+
+
+@pytest.fixture(scope="module")
+def stages():
+    return load_stages(ROOT)
+
+
+def test_each_stage_reads_only_its_own_params_section(stages):
+    for st in stages:
+        section = st.name.split("@")[0]
+        assert st.params, f"{st.name} lists no params"
+        for key in st.params:
+            assert key == section or key.startswith(section + "."), (st.name, key)
+
+
+def test_every_stage_metrics_file_feeds_the_report(stages):
+    report = next(st for st in stages if st.name == "report")
+    metrics = {o for st in stages for o in st.outs if o.startswith("reports/metrics/")}
+    metrics.discard("reports/metrics/report.json")
+    assert metrics <= set(report.deps)
+    for st in stages:
+        assert any(o.startswith("reports/metrics/") for o in st.outs), st.name
+
+
+def test_stage_scripts_exist_and_folder_outs_follow_the_convention(stages):
+    for st in stages:
+        script = st.cmd.split()[1]
+        assert (ROOT / script).is_file(), st.cmd
+        for out in st.outs:
+            if is_dir_out(out):
+                assert out.startswith("data/"), f"{st.name}: {out} has no suffix but is no folder"
+
+
+def test_source_folder_deps_are_expanded_to_files(stages):
+    report = next(st for st in stages if st.name == "report")
+    assert "src/zhpipe/report/build.py" in report.deps
+    assert "src/zhpipe/report" not in report.deps

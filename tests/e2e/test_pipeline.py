@@ -1,0 +1,112 @@
+"""The real DAG, run by both Snakemake and DVC on tiny datasets served from 127.0.0.1."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import tiny_catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+STAGES = {f"{s}@{d}" for s in ("download", "prepare")
+          for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "ca8", "lcsts")} | {"report"}
+
+
+def _copy_project(dest: Path) -> None:
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for f in files:
+        if not f or f.startswith(("reports/", "tests/")) or f == "dvc.lock":
+            continue
+        if not (ROOT / f).exists():
+            continue
+        (dest / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / f, dest / f)
+
+
+def _run(cmd, cwd, env, ok=True):
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    out = proc.stdout + proc.stderr
+    if ok and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{out[-4000:]}")
+    return out
+
+
+def _mlflow_runs(proj):
+    from mlflow.tracking import MlflowClient
+
+    c = MlflowClient(f"sqlite:///{proj / 'mlflow.db'}")
+    exp = c.get_experiment_by_name("zhpipe")
+    return c.search_runs([exp.experiment_id], max_results=1000)
+
+
+@pytest.mark.slow
+def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
+    proj = tmp_path / "proj"
+    _copy_project(proj)
+    params = yaml.safe_load((proj / "params.yaml").read_text(encoding="utf-8"))
+    params["download"].update(catalogue=tiny_catalogue(http_server, tmp_path / "mirror"),
+                              mirror=str(tmp_path / "mirror"), retries=1, timeout_s=5)
+    (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MLFLOW_", "ZHPIPE_", "DVC_"))}
+    env.update(PATH=f"{BIN}:{env['PATH']}", ZHPIPE_CACHE=str(tmp_path / "cache"),
+               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@t", PYTHONPATH=str(ROOT / "src"))
+    _run(["git", "init", "-q"], proj, env)
+    _run(["git", "add", "-A"], proj, env)
+    _run(["git", "commit", "-qm", "init"], proj, env)
+
+    # 1. Snakemake builds everything; DVC agrees afterwards; a second run of each does nothing.
+    _run([BIN / "snakemake", "--cores", "2"], proj, env)
+    assert (proj / "data/prepared/pd1998/train.seg.txt").exists()
+    couplet = json.loads((proj / "reports/metrics/prepare/couplet.json").read_text())
+    assert couplet["files"]["test.tsv"]["sentences"] == 2
+    ca8 = json.loads((proj / "data/raw/ca8/MANIFEST.json").read_text())
+    assert ca8["origin"] == "mirror"
+    sighan = json.loads((proj / "reports/metrics/download/sighan2005.json").read_text())
+    assert sighan["unverified_files"] == 3 and sighan["missing_optional_files"] == 1
+    page = (proj / "reports/index.html").read_text(encoding="utf-8")
+    assert "Corpora" in page and "Downloads" in page and "corpus_sizes.png" in page
+    runs = _mlflow_runs(proj)
+    stage_runs = [r for r in runs if r.data.tags.get("zhpipe.stage") in STAGES]
+    assert {r.data.tags["zhpipe.stage"] for r in stage_runs} == STAGES
+    assert {r.data.tags["zhpipe.runner"] for r in stage_runs} == {"snakemake"}
+    parents = {r.info.run_id for r in runs if r.data.tags.get("zhpipe.parent") == "true"}
+    assert len(parents) == 1
+    assert {r.data.tags["mlflow.parentRunId"] for r in stage_runs} == parents
+    metrics = next(r for r in stage_runs if r.data.tags["zhpipe.stage"] == "prepare@couplet")
+    assert metrics.data.metrics["files.test.tsv.sentences"] == 2
+
+    assert "Nothing to be done" in _run([BIN / "snakemake", "-n", "--cores", "2"], proj, env)
+    assert "Data and pipelines are up to date" in _run([BIN / "dvc", "status"], proj, env)
+    out = _run([BIN / "dvc", "repro"], proj, env)
+    assert "Running stage" not in out
+    assert len(_mlflow_runs(proj)) == len(runs)
+
+    # 2. One param changed: exactly the stage that reads it is out of date, for both runners.
+    params["prepare"]["corpora"]["pd1998"]["seed"] = 7
+    (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    dry = _run([BIN / "snakemake", "-n", "--cores", "2"], proj, env)
+    changed = re.search(r"params have changed since last execution:\n\s+(.*)\n", dry)
+    assert changed and changed.group(1).strip() == "prepare_pd1998"
+    status = json.loads(_run([BIN / "dvc", "status", "--json"], proj, env))
+    assert set(status) == {"prepare@pd1998"}
+
+    # 3. DVC reruns it (and the report only if its metrics changed: DVC compares content).
+    out = _run([BIN / "dvc", "repro"], proj, env)
+    ran = set(re.findall(r"Running stage '([^']+)'", out))
+    assert "prepare@pd1998" in ran and ran <= {"prepare@pd1998", "report"}
+    dvc_runs = [r for r in _mlflow_runs(proj) if r.data.tags.get("zhpipe.runner") == "dvc"]
+    assert {r.data.tags["zhpipe.stage"] for r in dvc_runs} == ran
+
+    # 4. Back to Snakemake: `snakemake --touch` records DVC's work, then nothing is to do.
+    _run([BIN / "snakemake", "--touch", "--cores", "1"], proj, env)
+    assert "Nothing to be done" in _run([BIN / "snakemake", "-n", "--cores", "2"], proj, env)
+    assert "Data and pipelines are up to date" in _run([BIN / "dvc", "status"], proj, env)

@@ -1,0 +1,68 @@
+import json
+
+import pytest
+
+from zhpipe import tracking
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    for var in ("MLFLOW_TRACKING_URI", tracking.ENV_RUNNER, tracking.ENV_PIPELINE,
+                tracking.ENV_PARENT, "DVC_STAGE", "DVC_ROOT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _runs(uri):
+    from mlflow.tracking import MlflowClient
+
+    c = MlflowClient(uri)
+    exp = c.get_experiment_by_name(tracking.EXPERIMENT)
+    return c.search_runs([exp.experiment_id])
+
+
+def test_stage_run_is_logged_with_tags_params_metrics_under_parent(store, monkeypatch):
+    uri = tracking.tracking_uri(store)
+    assert uri == f"sqlite:///{store / 'mlflow.db'}"
+    pid, parent = tracking.start_pipeline("snakemake", store)
+    assert parent is not None
+    tracking.record_stage("prepare@x", {"seed": 3, "nested": {"a": [1, 2]}},
+                          {"sentences": 12, "files": {"a.txt": {"words": 5}}},
+                          store / "reports/metrics/prepare/x.json", root=store)
+    tracking.end_pipeline("FINISHED", store)
+    assert json.loads((store / "reports/metrics/prepare/x.json").read_text())["sentences"] == 12
+    runs = {r.info.run_name: r for r in _runs(uri)}
+    stage = runs["prepare@x"]
+    assert stage.data.tags["zhpipe.runner"] == "snakemake"
+    assert stage.data.tags["zhpipe.pipeline_run_id"] == pid
+    assert stage.data.tags["mlflow.parentRunId"] == parent
+    assert stage.data.params == {"seed": "3", "nested.a.0": "1", "nested.a.1": "2"}
+    assert stage.data.metrics == {"sentences": 12.0, "files.a.txt.words": 5.0}
+    assert runs[f"pipeline {pid}"].info.status == "FINISHED"
+
+
+def test_unreachable_server_queues_the_run_and_sync_logs_it(store, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    tracking.record_stage("download@y", {"k": 1}, {"bytes": 10},
+                          store / "reports/metrics/download/y.json", root=store)
+    assert json.loads((store / "reports/metrics/download/y.json").read_text()) == {"bytes": 10}
+    queued = list((store / tracking.PENDING_DIR).glob("*.json"))
+    assert len(queued) == 1
+    assert tracking.sync_pending(store) == (0, 1)  # still down: nothing lost
+    uri = f"sqlite:///{store / 'other.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert tracking.sync_pending(store) == (1, 0)
+    assert not list((store / tracking.PENDING_DIR).glob("*.json"))
+    (run,) = _runs(uri)
+    assert run.info.run_name == "download@y" and run.data.metrics == {"bytes": 10.0}
+
+
+def test_runner_detection(monkeypatch):
+    monkeypatch.delenv(tracking.ENV_RUNNER, raising=False)
+    monkeypatch.delenv("DVC_STAGE", raising=False)
+    assert tracking.runner() == "manual"
+    monkeypatch.setenv("DVC_STAGE", "prepare@x")
+    assert tracking.runner() == "dvc"
+    monkeypatch.setenv(tracking.ENV_RUNNER, "snakemake")
+    assert tracking.runner() == "snakemake"
