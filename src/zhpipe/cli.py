@@ -66,6 +66,9 @@ def cmd_profile(args) -> int:
 
     yaml = YAML()
     yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.representer.add_representer(
+        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null"))
     params_path = Path(args.params)
     data = yaml.load(params_path.read_text(encoding="utf-8"))
     if args.name == "show":

@@ -192,7 +192,10 @@ def _from_mirror(name: str, ds: Dataset, tmp: Path, settings: Settings):
         src = mirror / f.mirror if f.mirror else None
         if src is None or not src.is_file():
             if f.optional:
-                settings.warn(f"{name}/{key}: optional file is not in the mirror; skipped")
+                if settings.fetch_optional:
+                    settings.warn(f"{name}/{key}: optional file is not in the mirror; skipped")
+                else:
+                    log.info("%s/%s: optional, not in the mirror; skipped", name, key)
                 continue
             raise DownloadError(name, f"mirror {mirror}", f"the mirror lacks {f.mirror or key}",
                                 f"add the file to the mirror, or unset {MIRROR_ENV} to download "
