@@ -14,14 +14,26 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from zhpipe.params import Section
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+
+def _hex(digits: int):
+    pattern = re.compile(rf"^[0-9a-f]{{{digits}}}$")
+
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"must be {digits} lower-case hex digits")
+        return value
+
+    return AfterValidator(check)
+
+
+Sha256 = Annotated[str, _hex(64)]
+GitSha1 = Annotated[str, _hex(40)]
 
 
 def _check_relpath(value: str | None, what: str) -> str | None:
@@ -37,20 +49,13 @@ class MirrorArchive(Section):
     """An archive as the offline mirror holds it (may differ from upstream; see its MANIFEST)."""
 
     path: str
-    sha256: str
+    sha256: Sha256
     note: str = ""
 
     @field_validator("path")
     @classmethod
     def _path(cls, v: str) -> str:
         return _check_relpath(v, "mirror path")
-
-    @field_validator("sha256")
-    @classmethod
-    def _sha(cls, v: str) -> str:
-        if not _HEX64.match(v):
-            raise ValueError("sha256 must be 64 lower-case hex digits")
-        return v
 
 
 class FileSpec(Section):
@@ -59,28 +64,14 @@ class FileSpec(Section):
     member: str | None = None
     url: str | None = None
     mirror: str | None = None
-    sha256: str | None = None
-    git_sha1: str | None = None
+    sha256: Sha256 | None = None
+    git_sha1: GitSha1 | None = None
     optional: bool = False
 
     @field_validator("member", "mirror")
     @classmethod
     def _paths(cls, v: str | None) -> str | None:
         return _check_relpath(v, "member/mirror path")
-
-    @field_validator("sha256")
-    @classmethod
-    def _sha(cls, v: str | None) -> str | None:
-        if v is not None and not _HEX64.match(v):
-            raise ValueError("sha256 must be 64 lower-case hex digits")
-        return v
-
-    @field_validator("git_sha1")
-    @classmethod
-    def _git(cls, v: str | None) -> str | None:
-        if v is not None and not _HEX40.match(v):
-            raise ValueError("git_sha1 must be 40 lower-case hex digits")
-        return v
 
 
 class Dataset(Section):
@@ -90,16 +81,9 @@ class Dataset(Section):
     url: str | None = None
     pypi: str | None = None
     archive: Literal["zip", "tar.gz", "tar"] | None = None
-    sha256: str | None = None
+    sha256: Sha256 | None = None
     mirror: MirrorArchive | None = None
     files: dict[str, FileSpec] = Field(min_length=1)
-
-    @field_validator("sha256")
-    @classmethod
-    def _sha(cls, v: str | None) -> str | None:
-        if v is not None and not _HEX64.match(v):
-            raise ValueError("sha256 must be 64 lower-case hex digits")
-        return v
 
     @field_validator("pypi")
     @classmethod
