@@ -22,7 +22,7 @@ class StreamMismatch(ValueError):
     pass
 
 
-def _spans(lines: Iterable[Iterable[str]], what: str) -> tuple[list[tuple[int, int]], list[str],
+def _spans(lines: Iterable[Iterable[str]]) -> tuple[list[tuple[int, int]], list[str],
                                                                list[int]]:
     spans, words, line_of = [], [], []
     pos = 0
@@ -70,11 +70,11 @@ def score_segmentation(gold: Iterable[Iterable[str]], predicted: Iterable[Iterab
     StreamMismatch when the two character streams differ, naming the first differing position.
     ``by_length`` groups words of length 1, 2, 3, 4 and "5+".
     """
-    g_spans, g_words, g_line = _spans(gold, "gold")
-    p_spans, p_words, p_line = _spans(predicted, "predicted")
+    g_spans, g_words, g_line = _spans(gold)
+    p_spans, p_words, p_line = _spans(predicted)
     g_text, p_text = "".join(g_words), "".join(p_words)
     if g_text != p_text:
-        i = next((k for k, (a, b) in enumerate(zip(g_text, p_text)) if a != b),
+        i = next((k for k, (a, b) in enumerate(zip(g_text, p_text, strict=False)) if a != b),
                  min(len(g_text), len(p_text)))
         gi = next((k for k, s in enumerate(g_spans) if s[1] > i), len(g_spans) - 1)
         pi = next((k for k, s in enumerate(p_spans) if s[1] > i), len(p_spans) - 1)

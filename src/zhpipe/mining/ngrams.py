@@ -1,0 +1,152 @@
+"""Counting character n-grams with NumPy, shard by shard, and merging the shards exactly.
+
+Text is first cut into *segments* at punctuation and whitespace (no n-gram crosses a cut), and
+each run of ASCII digits (``DIGITS``) or of Latin letters and digits (``LATIN``) becomes one unit.
+Units are Unicode code points (uint32). For each order ``n`` the n-grams of all segments are the
+rows of an ``(m, n)`` array; counting them is a sort (``np.unique``), so a shard costs a few
+vectorised passes and memory proportional to the shard, never to the corpus.
+
+A table is a pair of arrays: ``grams`` (k, n) uint32 rows, sorted, and ``counts`` (k,) int64.
+Tables of the same order from different shards merge exactly with :func:`merge`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+DIGITS = "\ue000"  # placeholder unit for a run of digits (with decimal points)
+LATIN = "\ue001"  # placeholder unit for a run of Latin letters (and digits)
+_ALNUM = re.compile(r"[0-9]+(?:\.[0-9]+)*|[A-Za-z][A-Za-z0-9]*")
+# Cut at anything that is neither a CJK ideograph, a letter/digit nor a placeholder.
+_CUT = re.compile(r"[^\w\ue000\ue001]+|_")
+
+
+def _alnum(m: re.Match) -> str:
+    return DIGITS if m.group(0)[0].isdigit() else LATIN
+
+
+def segments(line: str) -> list[str]:
+    """``"2001年，我们去了NBA赛场"`` -> ``["\\ue000年", "我们去了\\ue001赛场"]``."""
+    return [s for s in _CUT.split(_ALNUM.sub(_alnum, line)) if s]
+
+
+def encode(lines: Iterable[str]) -> np.ndarray:
+    """All segments of ``lines`` as one uint32 code-point array, segments separated by 0."""
+    text = "\0".join(seg for line in lines for seg in segments(line))
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+@dataclass
+class Table:
+    order: int
+    grams: np.ndarray  # (k, order) uint32, rows sorted
+    counts: np.ndarray  # (k,) int64
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def as_dict(self) -> dict[str, int]:
+        """Strings to counts (for tests and small tables)."""
+        return {"".join(map(chr, row)): int(c) for row, c in zip(self.grams, self.counts,
+                                                                 strict=True)}
+
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+
+def _unique_rows(rows: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray,
+                                                                               np.ndarray]:
+    """Distinct rows (sorted) and how often each occurs (or the sum of their weights).
+
+    Rows are packed into one uint64 key when their symbols fit (dense ids of ``b`` bits, ``b *
+    n <= 64``), so that counting is one integer sort; otherwise the rows are compared as
+    big-endian byte strings (same lexicographic order, slower).
+    """
+    n = rows.shape[1]
+    if rows.shape[0] == 0:
+        return rows.reshape(0, n), np.zeros(0, dtype=np.int64)
+    alphabet, dense = np.unique(rows, return_inverse=True)
+    bits = max(1, int(len(alphabet) - 1).bit_length())
+    if bits * n <= 64:
+        dense = dense.reshape(rows.shape).astype(np.uint64)
+        keys = np.zeros(len(rows), dtype=np.uint64)
+        for j in range(n):  # most significant symbol first: key order = row order
+            keys = (keys << np.uint64(bits)) | dense[:, j]
+        order = np.argsort(keys, kind="stable")
+    else:
+        keys = np.ascontiguousarray(rows.astype(">u4")).view(np.dtype((np.void, 4 * n))).ravel()
+        order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    uniq = rows[order[starts]]
+    if weights is None:
+        counts = np.diff(np.r_[starts, len(keys)]).astype(np.int64)
+    else:
+        counts = np.add.reduceat(weights[order].astype(np.int64), starts)
+    return np.ascontiguousarray(uniq, dtype=np.uint32), counts
+
+
+def count(codes: np.ndarray, order: int) -> Table:
+    """Count the n-grams of length ``order`` in an encoded array (see :func:`encode`)."""
+    m = len(codes) - order + 1
+    if m <= 0:
+        return Table(order, np.zeros((0, order), np.uint32), np.zeros(0, np.int64))
+    alphabet, dense = np.unique(codes, return_inverse=True)  # alphabet[0] == 0: the cut
+    bits = max(1, int(len(alphabet) - 1).bit_length())
+    windows = np.lib.stride_tricks.sliding_window_view(dense, order)
+    valid = (windows != 0).all(axis=1)  # no window crosses a segment cut
+    if bits * order > 64:
+        grams, counts = _unique_rows(np.lib.stride_tricks.sliding_window_view(codes, order)[valid])
+        return Table(order, grams, counts)
+    keys = np.zeros(m, dtype=np.uint64)
+    for j in range(order):  # most significant symbol first: key order = row order
+        keys = (keys << np.uint64(bits)) | windows[:, j].astype(np.uint64)
+    keys, counts = np.unique(keys[valid], return_counts=True)
+    mask = np.uint64((1 << bits) - 1)
+    grams = np.empty((len(keys), order), dtype=np.uint32)
+    for j in range(order - 1, -1, -1):
+        grams[:, j] = alphabet[(keys & mask).astype(np.int64)]
+        keys = keys >> np.uint64(bits)
+    return Table(order, grams, counts.astype(np.int64))
+
+
+def count_lines(lines: Iterable[str], max_order: int) -> dict[int, Table]:
+    """Tables for orders 1..max_order over ``lines`` (one shard)."""
+    codes = encode(lines)
+    return {n: count(codes, n) for n in range(1, max_order + 1)}
+
+
+def merge(tables: Iterable[Table]) -> Table:
+    """Merge tables of one order (from several shards) into one; counts add up exactly."""
+    tables = list(tables)
+    if not tables:
+        raise ValueError("nothing to merge")
+    order = tables[0].order
+    if any(t.order != order for t in tables):
+        raise ValueError("cannot merge tables of different orders")
+    grams = np.concatenate([t.grams for t in tables])
+    weights = np.concatenate([t.counts for t in tables])
+    uniq, counts = _unique_rows(grams, weights)
+    return Table(order, uniq, counts)
+
+
+def save(tables: dict[int, Table], path) -> None:
+    """Write tables to an ``.npz`` (no pickle): ``grams_<n>`` and ``counts_<n>``."""
+    from zhpipe.fsutil import atomic_write
+
+    arrays = {}
+    for n, t in tables.items():
+        arrays[f"grams_{n}"] = t.grams
+        arrays[f"counts_{n}"] = t.counts
+    with atomic_write(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def load(path) -> dict[int, Table]:
+    with np.load(path, allow_pickle=False) as z:
+        orders = sorted(int(k.split("_")[1]) for k in z.files if k.startswith("grams_"))
+        return {n: Table(n, z[f"grams_{n}"], z[f"counts_{n}"]) for n in orders}
