@@ -1,0 +1,235 @@
+"""Maximum-probability unigram segmentation with a lexicon, vectorised over a whole corpus.
+
+For a run of word characters c_1..c_T (text between punctuation), the segmentation maximises the
+sum of log p(w) over its words (a unigram language model); dynamic programming over positions::
+
+    best[t] = max_{k <= K} best[t - k] + log p(c_{t-k+1..t}),   best[0] = 0
+
+Every position of every run in the corpus is processed at once: step t updates position t of all
+runs longer than t, and each candidate word is looked up by a packed integer key (symbols of b
+bits, ``k * b <= 64``; longer words use a 64-bit hash) with ``np.searchsorted`` in a sorted key
+table per length. The Python loop runs over positions within a run (and word lengths), never over
+characters of the corpus.
+
+Text handling (``segment_lines``): a run of ASCII digits or of Latin letters is one unit (never
+split), each punctuation mark is its own word (a run of one repeated mark such as —— or …… is one
+word), whitespace separates words and is dropped; characters never seen get a floor probability.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from zhpipe.mining.ngrams import _ALNUM, DIGITS, LATIN, _alnum
+
+_MAXCP = 0x110000
+_HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
+_SPACE_CODES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+
+
+def _word_char_table() -> np.ndarray:
+    """Boolean table over code points: True for characters that belong to words (\\w)."""
+    table = np.zeros(_MAXCP, dtype=bool)
+    cps = np.arange(0x30000)  # BMP and the CJK extension planes; the rest is rare
+    chars = "".join(map(chr, cps[(cps < 0xD800) | (cps > 0xDFFF)]))
+    word = np.array([c.isalnum() for c in chars], dtype=bool)
+    table[cps[(cps < 0xD800) | (cps > 0xDFFF)]] = word
+    table[ord("_")] = False
+    table[ord(DIGITS)] = table[ord(LATIN)] = True
+    return table
+
+
+_WORD_TABLE: np.ndarray | None = None
+
+
+def word_char_table() -> np.ndarray:
+    global _WORD_TABLE
+    if _WORD_TABLE is None:
+        _WORD_TABLE = _word_char_table()
+    return _WORD_TABLE
+
+
+class Keyer:
+    """Integer keys of symbol sequences: packed when they fit in 64 bits, hashed otherwise."""
+
+    def __init__(self, n_symbols: int):
+        self.bits = max(1, int(n_symbols).bit_length())
+
+    def packed(self, k: int) -> bool:
+        return self.bits * k <= 64
+
+    def combine(self, cols: Sequence[np.ndarray], k: int) -> np.ndarray:
+        key = np.zeros(len(cols[0]), dtype=np.uint64)
+        if self.packed(k):
+            shift = np.uint64(self.bits)
+            for c in cols:
+                key = (key << shift) | c.astype(np.uint64)
+        else:
+            with np.errstate(over="ignore"):
+                for c in cols:
+                    key = (key ^ c.astype(np.uint64)) * _HASH_MUL
+        return key
+
+    def windows(self, dense: np.ndarray, k: int) -> np.ndarray:
+        """Key of every window of length k: ``out[i]`` covers ``dense[i:i+k]``."""
+        m = len(dense) - k + 1
+        if m <= 0:
+            return np.zeros(0, dtype=np.uint64)
+        return self.combine([dense[j:j + m] for j in range(k)], k)
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.combine([rows[:, j] for j in range(rows.shape[1])], rows.shape[1])
+
+
+class UnigramSegmenter:
+    """A lexicon of words with log-probabilities, and the fast segmentation over it."""
+
+    def __init__(self, words: Sequence[str], logprobs: Sequence[float], unk_logprob: float,
+                 max_word_len: int | None = None):
+        words = list(words)
+        logprobs = np.asarray(logprobs, dtype=np.float64)
+        if len(words) != len(logprobs):
+            raise ValueError("words and logprobs differ in length")
+        alphabet = sorted({c for w in words for c in w})
+        self.alphabet = alphabet
+        self.lut = np.full(_MAXCP, len(alphabet) + 1, dtype=np.int64)  # unknown symbol
+        self.lut[[ord(c) for c in alphabet]] = np.arange(1, len(alphabet) + 1)
+        self.lut[0] = 0
+        self.keyer = Keyer(len(alphabet) + 1)
+        self.unk_logprob = float(unk_logprob)
+        lengths = np.array([len(w) for w in words], dtype=np.int64)
+        self.max_len = int(max(lengths.max(initial=1), 1))
+        if max_word_len is not None:
+            self.max_len = min(self.max_len, max_word_len)
+        self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for k in range(1, self.max_len + 1):
+            idx = np.flatnonzero(lengths == k)
+            if len(idx) == 0:
+                continue
+            rows = np.array([[self.lut[ord(c)] for c in words[i]] for i in idx], dtype=np.int64)
+            keys = self.keyer.rows(rows)
+            order = np.argsort(keys)
+            self.tables[k] = (keys[order], logprobs[idx][order])
+        self.words, self.logprobs = words, logprobs
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, float], max_word_len: int | None = None,
+                    ) -> UnigramSegmenter:
+        total = float(sum(counts.values()))
+        words = list(counts)
+        logp = np.log(np.array([counts[w] for w in words], dtype=np.float64) / total)
+        return cls(words, logp, unk_logprob=float(np.log(0.5 / total)), max_word_len=max_word_len)
+
+    # ------------------------------------------------------------------------- core
+    def _scores(self, dense: np.ndarray) -> dict[int, np.ndarray]:
+        """``score[k][i]``: log p of the word of length k ending at position i (-inf if none)."""
+        n = len(dense)
+        scores = {}
+        for k in range(1, self.max_len + 1):
+            s = np.full(n, -np.inf)
+            if k == 1:
+                s[:] = self.unk_logprob
+            if k in self.tables and n >= k:
+                keys, logp = self.tables[k]
+                win = self.keyer.windows(dense, k)
+                pos = np.searchsorted(keys, win)
+                pos[pos == len(keys)] = 0
+                found = keys[pos] == win if len(keys) else np.zeros(len(win), bool)
+                vals = np.where(found, logp[pos] if len(keys) else 0.0, -np.inf)
+                if k > 1:
+                    cut = np.lib.stride_tricks.sliding_window_view(dense == 0, k).any(axis=1)
+                    vals[cut] = -np.inf
+                else:
+                    vals = np.where(found, vals, self.unk_logprob)
+                s[k - 1:] = vals
+            scores[k] = s
+        return scores
+
+    def word_starts(self, dense: np.ndarray) -> np.ndarray:
+        """Boolean array: True where a word starts (dense == 0 marks cuts, never in a word)."""
+        n = len(dense)
+        starts = np.zeros(n, dtype=bool)
+        if n == 0:
+            return starts
+        is_word = dense != 0
+        edges = np.diff(np.r_[0, is_word.astype(np.int8), 0])
+        run_start = np.flatnonzero(edges == 1)
+        run_len = np.flatnonzero(edges == -1) - run_start
+        if len(run_start) == 0:
+            return starts
+        scores = self._scores(dense)
+        order = np.argsort(-run_len, kind="stable")
+        run_start, run_len = run_start[order], run_len[order]
+        best = np.zeros(n + 1)  # best[p + 1]: best score of the run prefix ending at p
+        back = np.ones(n, dtype=np.int64)
+        active = len(run_len)
+        for t in range(int(run_len[0])):
+            while active and run_len[active - 1] <= t:
+                active -= 1
+            pos = run_start[:active] + t
+            cand = np.full((min(self.max_len, t + 1), active), -np.inf)
+            for k in range(1, min(self.max_len, t + 1) + 1):
+                prev = np.where(t - k + 1 == 0, 0.0, best[pos - k + 1])
+                cand[k - 1] = prev + scores[k][pos]
+            arg = np.argmax(cand, axis=0)
+            best[pos + 1] = cand[arg, np.arange(active)]
+            back[pos] = arg + 1
+        # Backtrack from the end of every run at once.
+        pos = run_start + run_len - 1
+        lo = run_start
+        alive = np.ones(len(pos), dtype=bool)
+        while alive.any():
+            p = pos[alive]
+            s = p - back[p] + 1
+            starts[s] = True
+            pos[alive] = s - 1
+            alive &= pos >= lo
+        return starts
+
+    # ------------------------------------------------------------------------- text
+    def encode_text(self, text: str) -> np.ndarray:
+        """Dense ids of ``text`` (placeholders already substituted); non-word characters -> 0."""
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        dense = self.lut[cps]
+        dense[~word_char_table()[cps]] = 0
+        return dense
+
+    def segment_lines(self, lines: Iterable[str]) -> list[list[str]]:
+        """Segment each line into words (see the module docstring for the text rules)."""
+        originals: list[str] = []
+
+        def keep(m: re.Match) -> str:
+            originals.append(m.group(0))
+            return _alnum(m)
+
+        lines = [line.replace("\n", " ") for line in lines]
+        text = _ALNUM.sub(keep, "\n".join(lines))
+        if not text:
+            return [[] for _ in lines]
+        dense = self.encode_text(text)
+        starts = self.word_starts(dense)
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        is_word = dense != 0
+        space = np.isin(cps, _SPACE_CODES)
+        punct = ~is_word & ~space
+        # a punctuation mark starts a token unless it repeats the mark before it
+        same_prev = np.r_[False, cps[1:] == cps[:-1]]
+        starts |= punct & ~(same_prev & np.r_[False, punct[:-1]])
+        starts &= ~space
+        chars = list(text)
+        prev_ok = np.r_[False, ~space[:-1]]  # a token right after a character (not a space)
+        for p in np.flatnonzero(starts & prev_ok):
+            chars[p] = " " + chars[p]
+        for p in np.flatnonzero(space & (cps != 10)):
+            chars[p] = " "
+        out = "".join(chars)
+        if originals:
+            it = iter(originals)
+            out = re.sub(f"[{DIGITS}{LATIN}]", lambda _: next(it), out)
+        return [line.split() for line in out.split("\n")]
+
+    def segment(self, line: str) -> list[str]:
+        return self.segment_lines([line])[0]

@@ -1,0 +1,68 @@
+import itertools
+import random
+
+import numpy as np
+import pytest
+
+from zhpipe.mining.segmenter import UnigramSegmenter
+
+
+def _brute_best(text, logp, unk):
+    """Best segmentation by enumerating all 2^(n-1) ways to cut ``text``."""
+    best, arg = -np.inf, None
+    for cuts in itertools.product([0, 1], repeat=len(text) - 1):
+        words, cur = [], text[0]
+        for c, ch in zip(cuts, text[1:], strict=True):
+            if c:
+                words.append(cur)
+                cur = ch
+            else:
+                cur += ch
+        words.append(cur)
+        score = 0.0
+        for w in words:
+            if w in logp:
+                score += logp[w]
+            elif len(w) == 1:
+                score += unk
+            else:
+                score = -np.inf
+                break
+        if score > best + 1e-12:
+            best, arg = score, words
+    return best, arg
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_viterbi_matches_brute_force(seed):
+    rng = random.Random(seed)
+    chars = "甲乙丙丁戊"
+    counts = {"".join(rng.choice(chars) for _ in range(rng.randint(1, 4))): rng.randint(1, 50)
+              for _ in range(25)}
+    seg = UnigramSegmenter.from_counts(counts)
+    logp = dict(zip(seg.words, seg.logprobs, strict=True))
+    texts = ["".join(rng.choice(chars) for _ in range(rng.randint(1, 11))) for _ in range(30)]
+    got = seg.segment_lines(texts)
+    for text, words in zip(texts, got, strict=True):
+        assert "".join(words) == text
+        best, _ = _brute_best(text, logp, seg.unk_logprob)
+        score = sum(logp.get(w, seg.unk_logprob) for w in words)
+        assert score == pytest.approx(best)
+
+
+def test_text_rules_edge_cases():
+    seg = UnigramSegmenter.from_counts({"北京": 10, "欢迎": 8, "你": 5, "\ue000年": 6})
+    assert seg.segment("") == []
+    assert seg.segment("，。！") == ["，", "。", "！"]
+    assert seg.segment("——……") == ["——", "……"]
+    assert seg.segment("北京欢迎你") == ["北京", "欢迎", "你"]
+    assert seg.segment("1998年iPhone4北京") == ["1998年", "iPhone4", "北京"]
+    assert seg.segment(" 北京　欢迎 ") == ["北京", "欢迎"]
+    assert seg.segment("未知字") == ["未", "知", "字"]
+    assert seg.segment_lines(["北京", "", "，"]) == [["北京"], [], ["，"]]
+
+
+def test_words_longer_than_the_limit_are_not_used():
+    seg = UnigramSegmenter.from_counts({"一二三四五": 100, "一": 1, "二": 1, "三": 1, "四": 1,
+                                        "五": 1}, max_word_len=4)
+    assert seg.segment("一二三四五") == ["一", "二", "三", "四", "五"]
