@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from zhpipe.mining.scores import cohesion, code_length, entropy, pmi, removal_gain
+from zhpipe.mining.scores import code_length, cohesion, entropy, pmi, removal_gain
 
 
 def test_pmi_hand_computed():
