@@ -197,8 +197,12 @@ class UnigramSegmenter:
         dense[~word_char_table()[cps]] = 0
         return dense
 
-    def segment_lines(self, lines: Iterable[str]) -> list[list[str]]:
-        """Segment each line into words (see the module docstring for the text rules)."""
+    def segment_lines(self, lines: Iterable[str], restore: bool = True) -> list[list[str]]:
+        """Segment each line into words (see the module docstring for the text rules).
+
+        With ``restore=False`` digit and Latin runs stay as their placeholder units (as the
+        lexicon stores them), which is what lexicon re-estimation counts.
+        """
         originals: list[str] = []
 
         def keep(m: re.Match) -> str:
@@ -226,7 +230,7 @@ class UnigramSegmenter:
         for p in np.flatnonzero(space & (cps != 10)):
             chars[p] = " "
         out = "".join(chars)
-        if originals:
+        if originals and restore:
             it = iter(originals)
             out = re.sub(f"[{DIGITS}{LATIN}]", lambda _: next(it), out)
         return [line.split() for line in out.split("\n")]

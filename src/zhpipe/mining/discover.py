@@ -1,0 +1,361 @@
+"""Unsupervised word discovery by the minimum-entropy principle ("当机立断" lexicon building).
+
+The steps (each threshold is a field of :class:`MiningParams`):
+
+1. **n-gram counts** of orders 1..max_order+1, per shard, merged (:mod:`zhpipe.mining.ngrams`).
+2. **Cohesion**: an n-gram w (order >= 2, count >= min_count) is *cohesive* when the minimum over
+   its split points of ``log(N c(w) / (c(left) c(right)))`` is at least ``min_cohesion`` of its
+   order.
+3. **Cut decisively**: in the text, the boundary between two adjacent characters is kept only if
+   some cohesive n-gram covers it; the text is cut at every other boundary. The spans between cuts
+   are candidate words; a candidate is dropped when one of its windows of order 3..max_order is
+   not cohesive, when it is rarer than ``min_word_count`` or longer than ``max_word_len``.
+4. **Boundary freedom**: the entropy of the characters seen left and right of a candidate (a
+   punctuation cut counts as one more neighbour); a candidate whose smaller entropy is below
+   ``min_boundary_entropy`` is a fragment (的中国, 国人民) and is dropped.
+5. **Minimum-entropy pruning and re-estimation**: word probabilities come from a unigram
+   language model re-estimated by Viterbi (hard EM) over the corpus; a word is removed when the
+   corpus is described at least as cheaply by its parts (:func:`zhpipe.mining.scores.removal_gain`
+   per occurrence <= ``prune_threshold``), its counts passed to the parts; then the model is
+   re-estimated again. The total code length of the corpus is reported after each step.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from zhpipe.mining.ngrams import Table, encode, merge, count_lines
+from zhpipe.mining.scores import cohesion as cohesion_score
+from zhpipe.mining.scores import code_length, entropy, removal_gain
+from zhpipe.mining.segmenter import Keyer, UnigramSegmenter, word_char_table
+from zhpipe.params import Section
+
+log = logging.getLogger(__name__)
+
+Shards = Callable[[], Iterable[list[str]]]  # re-iterable: yields the lines of each shard
+
+
+class MiningParams(Section):
+    max_order: int = Field(default=4, ge=2, le=6)
+    min_count: int = Field(default=5, ge=1)
+    min_cohesion: list[float] = Field(default_factory=lambda: [1.6, 3.2, 4.8])
+    min_word_count: int = Field(default=5, ge=1)
+    max_word_len: int = Field(default=6, ge=2, le=16)
+    min_boundary_entropy: float = Field(default=0.0, ge=0.0)
+    prune_threshold: float = 0.0
+    em_iterations: int = Field(default=3, ge=0, le=20)
+
+    @model_validator(mode="after")
+    def _orders(self) -> MiningParams:
+        if len(self.min_cohesion) != self.max_order - 1:
+            raise ValueError(f"min_cohesion needs one threshold per order 2..{self.max_order} "
+                             f"({self.max_order - 1} values), got {len(self.min_cohesion)}")
+        return self
+
+    def threshold(self, order: int) -> float:
+        return self.min_cohesion[order - 2]
+
+
+def _s(row) -> str:
+    return "".join(map(chr, row))
+
+
+@dataclass
+class Lexicon:
+    """The mined words with their statistics, most frequent first."""
+
+    words: list[str]
+    counts: np.ndarray
+    cohesion: np.ndarray
+    left_entropy: np.ndarray
+    right_entropy: np.ndarray
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return self.counts / self.counts.sum()
+
+    def as_counts(self) -> dict[str, float]:
+        return {w: float(c) for w, c in zip(self.words, self.counts, strict=True)}
+
+    def segmenter(self) -> UnigramSegmenter:
+        return UnigramSegmenter.from_counts(self.as_counts())
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+class NgramIndex:
+    """Merged n-gram tables with integer keys over one dense alphabet, for fast lookups."""
+
+    def __init__(self, tables: dict[int, Table]):
+        self.tables = tables
+        uni = tables[1]
+        self.total = float(uni.counts.sum())
+        self.alphabet = uni.grams[:, 0].astype(np.int64)
+        self.keyer = Keyer(len(self.alphabet) + 1)
+        self.keys: dict[int, np.ndarray] = {}
+        self.counts: dict[int, np.ndarray] = {}
+        self.rows: dict[int, np.ndarray] = {}
+
+    def dense(self, rows: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.alphabet, rows.astype(np.int64)) + 1
+
+    def index(self, order: int, min_count: int) -> None:
+        t = self.tables[order]
+        keep = t.counts >= min_count
+        rows = t.grams[keep]
+        keys = self.keyer.rows(self.dense(rows))
+        order_ = np.argsort(keys, kind="stable")
+        self.keys[order], self.counts[order], self.rows[order] = (
+            keys[order_], t.counts[keep][order_], rows[order_])
+
+    def lookup(self, order: int, keys: np.ndarray) -> np.ndarray:
+        """Counts of the n-grams with these keys (0 where absent)."""
+        table = self.keys[order]
+        if len(table) == 0:
+            return np.zeros(len(keys), dtype=np.int64)
+        pos = np.searchsorted(table, keys)
+        pos[pos == len(table)] = 0
+        return np.where(table[pos] == keys, self.counts[order][pos], 0)
+
+
+class Miner:
+    def __init__(self, params: MiningParams):
+        self.p = params
+        self.stats: dict = {}
+
+    # ---------------------------------------------------------------- step 2: cohesion
+    def fit_ngrams(self, tables: dict[int, Table]) -> None:
+        p = self.p
+        idx = NgramIndex(tables)
+        for k in range(1, p.max_order + 1):
+            idx.index(k, p.min_count if k > 1 else 1)
+        self.index = idx
+        self.cohesive_keys: dict[int, np.ndarray] = {}
+        self.cohesive: dict[int, set[str]] = {}
+        self.cohesion_of: dict[str, float] = {}
+        for k in range(2, p.max_order + 1):
+            rows = idx.rows[k]
+            dense = idx.dense(rows)
+            parts = []
+            for s in range(1, k):
+                left = idx.lookup(s, idx.keyer.rows(dense[:, :s]))
+                right = idx.lookup(k - s, idx.keyer.rows(dense[:, s:]))
+                parts.append((left, right))
+            coh = cohesion_score(idx.counts[k], parts, idx.total) if len(rows) else np.zeros(0)
+            ok = coh >= p.threshold(k)
+            self.cohesive_keys[k] = np.sort(idx.keys[k][ok])
+            strings = [_s(r) for r in rows[ok]]
+            self.cohesive[k] = set(strings)
+            self.cohesion_of.update(zip(strings, coh[ok].tolist(), strict=True))
+            self.stats[f"cohesive_{k}grams"] = int(ok.sum())
+        self.stats["characters"] = int(idx.total)
+
+    # ---------------------------------------------------------------- step 3: cut
+    def candidates(self, lines: Iterable[str]) -> Counter:
+        """Cut ``lines`` where no cohesive n-gram holds two characters together; count spans."""
+        codes = encode(lines)
+        n = len(codes)
+        out: Counter = Counter()
+        if n == 0:
+            return out
+        idx = self.index
+        pos = np.minimum(np.searchsorted(idx.alphabet, codes.astype(np.int64)),
+                         len(idx.alphabet) - 1)
+        dense = np.where(idx.alphabet[pos] == codes, pos + 1, len(idx.alphabet) + 1)
+        dense[codes == 0] = 0  # characters never counted get an id no n-gram has
+        diff = np.zeros(n + 1, dtype=np.int64)
+        for k in range(2, self.p.max_order + 1):
+            if n < k or len(self.cohesive_keys[k]) == 0:
+                continue
+            keys = idx.keyer.windows(dense, k)
+            table = self.cohesive_keys[k]
+            pos = np.searchsorted(table, keys)
+            pos[pos == len(table)] = 0
+            hit = table[pos] == keys
+            hit &= ~np.lib.stride_tricks.sliding_window_view(dense == 0, k).any(axis=1)
+            starts = np.flatnonzero(hit)
+            diff += np.bincount(starts, minlength=n + 1)
+            diff -= np.bincount(starts + k - 1, minlength=n + 1)
+        covered = np.cumsum(diff)[: n - 1] > 0  # boundary i: between char i and char i+1
+        cut = ~covered | (dense[:-1] == 0) | (dense[1:] == 0)
+        bounds = np.flatnonzero(cut) + 1
+        starts = np.r_[0, bounds]
+        ends = np.r_[bounds, n]
+        length = ends - starts
+        keep = (length <= self.p.max_word_len) & (dense[starts] != 0)
+        text = codes.tobytes().decode("utf-32-le")
+        out.update(text[a:b] for a, b in zip(starts[keep].tolist(), ends[keep].tolist(),
+                                             strict=True))
+        return out
+
+    def is_real(self, word: str) -> bool:
+        """Every window of order 3..max_order inside the word is cohesive."""
+        for k in range(3, min(self.p.max_order, len(word)) + 1):
+            for i in range(len(word) - k + 1):
+                if word[i:i + k] not in self.cohesive[k]:
+                    return False
+        return True
+
+    # ---------------------------------------------------------------- step 4: entropy
+    def boundary_entropy(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Left and right neighbour entropy of each word (NaN when longer than max_order)."""
+        idx = self.index
+        left = np.full(len(words), np.nan)
+        right = np.full(len(words), np.nan)
+        by_len: dict[int, list[int]] = {}
+        for i, w in enumerate(words):
+            by_len.setdefault(len(w), []).append(i)
+        for k, ids in by_len.items():
+            if k + 1 not in idx.tables:
+                continue
+            rows = np.array([[ord(c) for c in words[i]] for i in ids], dtype=np.int64)
+            wkeys = idx.keyer.rows(self.index.dense(rows))
+            order = np.argsort(wkeys)
+            skeys = wkeys[order]
+            ext = idx.tables[k + 1]
+            ext_dense = idx.dense(ext.grams)
+            occ = idx.lookup(k, wkeys).astype(np.float64) if k in idx.keys else None
+            for side, cols, target in (("right", slice(0, k), right), ("left", slice(1, k + 1), left)):
+                keys = idx.keyer.rows(ext_dense[:, cols])
+                pos = np.searchsorted(skeys, keys)
+                pos[pos == len(skeys)] = 0
+                hit = skeys[pos] == keys
+                group = order[pos[hit]]
+                c = ext.counts[hit].astype(np.float64)
+                seen = np.bincount(group, weights=c, minlength=len(ids))
+                # occurrences next to a cut (punctuation, line end) count as one more neighbour
+                rest = np.maximum((occ if occ is not None else seen) - seen, 0)
+                all_c = np.r_[c, rest]
+                all_g = np.r_[group, np.arange(len(ids))]
+                nz = all_c > 0
+                target[ids] = entropy(all_c[nz], all_g[nz], len(ids))
+        return left, right
+
+    # ---------------------------------------------------------------- step 5: EM, pruning
+    def viterbi_counts(self, shards: Shards, counts: dict[str, float]) -> Counter:
+        seg = UnigramSegmenter.from_counts(counts, max_word_len=self.p.max_word_len)
+        out: Counter = Counter()
+        is_word = word_char_table()
+        for lines in shards():
+            for words in seg.segment_lines(lines, restore=False):
+                out.update(w for w in words if is_word[ord(w[0])])
+        return out
+
+    def re_estimate(self, shards: Shards, counts: dict[str, float], iterations: int,
+                    keep: set[str]) -> dict[str, float]:
+        for it in range(iterations):
+            new = self.viterbi_counts(shards, counts)
+            counts = {w: float(c) for w, c in new.items()
+                      if (len(w) == 1 or w in keep) and (len(w) == 1 or c >= self.p.min_word_count)}
+            # characters seen only inside words keep a small count, so every text segments
+            for w in keep:
+                if len(w) == 1 and w not in counts:
+                    counts[w] = 0.5
+            self.stats.setdefault("code_length_nats", []).append(
+                round(code_length(list(counts.values())), 1))
+            log.info("EM iteration %d: %d words, code length %.4g nats", it + 1, len(counts),
+                     self.stats["code_length_nats"][-1])
+        return counts
+
+    def prune(self, counts: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+        """Remove words whose parts describe the corpus at least as cheaply (longest first)."""
+        counts = dict(counts)
+        removed = []
+        n_tokens = sum(counts.values())
+        for w in sorted((w for w in counts if len(w) > 1), key=lambda w: (-len(w), counts[w])):
+            c_w = counts[w]
+            mult = Counter(best_split(w, counts, n_tokens))
+            gain = removal_gain(n_tokens, c_w, dict(mult), {u: counts.get(u, 0.0) for u in mult})
+            if gain / c_w <= self.p.prune_threshold:
+                del counts[w]
+                for u, m in mult.items():
+                    counts[u] = counts.get(u, 0.0) + m * c_w
+                n_tokens += (sum(mult.values()) - 1) * c_w
+                removed.append(w)
+        return counts, removed
+
+
+def best_split(word: str, counts: dict[str, float], total: float) -> list[str]:
+    """The most probable way to write ``word`` with other lexicon words (unigram Viterbi)."""
+    n = len(word)
+    floor = math.log(0.5 / total)
+    best = [0.0] + [-math.inf] * n
+    back = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(max(0, j - 16), j):
+            if i == 0 and j == n:
+                continue  # not the word itself
+            u = word[i:j]
+            c = counts.get(u, 0.0)
+            if c > 0:
+                s = best[i] + math.log(c / total)
+            elif j - i == 1:
+                s = best[i] + floor
+            else:
+                continue
+            if s > best[j]:
+                best[j], back[j] = s, i
+    parts, j = [], n
+    while j > 0:
+        parts.append(word[back[j]:j])
+        j = back[j]
+    return parts[::-1]
+
+
+def count_shards(shards: Shards, max_order: int) -> dict[int, Table]:
+    """Count n-grams (orders 1..max_order) shard by shard and merge the tables."""
+    merged: dict[int, Table] | None = None
+    for lines in shards():
+        t = count_lines(lines, max_order)
+        merged = t if merged is None else {n: merge([merged[n], t[n]]) for n in t}
+    if merged is None or merged[1].total() == 0:
+        raise ValueError("the corpus holds no text to mine")
+    return merged
+
+
+def mine(shards: Shards, params: MiningParams, tables: dict[int, Table] | None = None) -> Lexicon:
+    """Run steps 1-5 over a corpus given as shards of lines; return the lexicon."""
+    p = params
+    if tables is None:
+        tables = count_shards(shards, p.max_order + 1)
+    miner = Miner(p)
+    miner.fit_ngrams(tables)
+    cand: Counter = Counter()
+    for lines in shards():
+        cand.update(miner.candidates(lines))
+    multi = [w for w, c in cand.items() if len(w) > 1 and c >= p.min_word_count and miner.is_real(w)]
+    miner.stats["candidates"] = len(multi)
+    left, right = miner.boundary_entropy(multi)
+    free = np.fmin(left, right)
+    ok = np.isnan(free) | (free >= p.min_boundary_entropy)
+    words = {w for w, good in zip(multi, ok, strict=True) if good}
+    miner.stats["after_entropy_filter"] = len(words)
+    uni = tables[1]
+    chars = {_s(r): float(c) for r, c in zip(uni.grams, uni.counts, strict=True)
+             if word_char_table()[r[0]]}
+    counts = {**chars, **{w: float(cand[w]) for w in words}}
+    keep = set(counts)
+    counts = miner.re_estimate(shards, counts, 1, keep)
+    counts, removed = miner.prune(counts)
+    miner.stats["pruned"] = len(removed)
+    keep = set(counts)
+    counts = miner.re_estimate(shards, counts, p.em_iterations, keep)
+    return build_lexicon(miner, counts)
+
+
+def build_lexicon(miner: Miner, counts: dict[str, float]) -> Lexicon:
+    words = sorted(counts, key=lambda w: (-counts[w], w))
+    left, right = miner.boundary_entropy(words)
+    coh = np.array([miner.cohesion_of.get(w, math.nan) for w in words])
+    stats = dict(miner.stats, lexicon_size=len(words),
+                 multi_char_words=sum(len(w) > 1 for w in words))
+    return Lexicon(words, np.array([counts[w] for w in words]), coh, left, right, stats)
