@@ -4,8 +4,9 @@
 (``download@pd1998``). The Snakefile turns each into one rule:
 
 * rule name: the stage name with ``@`` (and anything else not allowed) as ``_``;
-* input: the stage's deps; a source folder that no stage produces is expanded into its files, so
-  that editing a file inside reruns the stage (a folder's own mtime does not change then);
+* input: the stage's deps; a folder that holds other stages' outs stands for those outs; a source
+  folder that no stage produces is expanded into its files, so that editing a file inside reruns
+  the stage (a folder's own mtime does not change then);
 * output: the stage's outs; an out without a file suffix is a folder (``directory()``);
 * params: the command, and the values of the params.yaml keys the stage lists, so that changing
   one of them reruns exactly that stage (Snakemake's ``params`` rerun trigger).
@@ -55,8 +56,15 @@ def _lookup(data: dict, dotted: str):
 
 
 def _expand(root: Path, dep: str, produced: set[str]) -> list[str]:
+    """A dep folder holding other stages' outs stands for those outs (DVC links them that way);
+    a plain source folder stands for its files."""
     path = root / dep
-    if dep in produced or not path.is_dir():
+    if dep in produced:
+        return [dep]
+    inside = sorted(o for o in produced if o.startswith(dep.rstrip("/") + "/"))
+    if inside:
+        return inside
+    if not path.is_dir():
         return [dep]
     files = sorted(
         p.relative_to(root).as_posix() for p in path.rglob("*")

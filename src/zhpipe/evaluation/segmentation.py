@@ -109,3 +109,24 @@ def score_segmentation(gold: Iterable[Iterable[str]], predicted: Iterable[Iterab
                          len(g_words) - n_oov)
     return SegmentationScore(precision, recall, _f1(precision, recall), oov_recall, iv_recall,
                              oov_rate, len(g_spans), len(p_spans), n_correct, by_length)
+
+
+def evaluate_sighan(segment, sighan_dir, standards=("pku", "msr")) -> dict[str, SegmentationScore]:
+    """Score ``segment`` (list of raw lines -> list of word lists) on the prepared SIGHAN 2005
+    test sets in ``sighan_dir`` (``<std>_test.raw.txt``, ``<std>_test.gold.txt`` and, for OOV
+    recall, ``<std>_training_words.txt``)."""
+    from pathlib import Path
+
+    sighan_dir = Path(sighan_dir)
+    out = {}
+    for std in standards:
+        raw_path = sighan_dir / f"{std}_test.raw.txt"
+        if not raw_path.exists():
+            continue
+        raw = raw_path.read_text(encoding="utf-8").split("\n")[:-1]
+        gold = [line.split() for line in
+                (sighan_dir / f"{std}_test.gold.txt").read_text(encoding="utf-8").split("\n")[:-1]]
+        words_path = sighan_dir / f"{std}_training_words.txt"
+        vocab = set(words_path.read_text(encoding="utf-8").split()) if words_path.exists() else None
+        out[std] = score_segmentation(gold, segment(raw), vocab)
+    return out

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import Field, model_validator
 
-from zhpipe.mining.ngrams import Table, encode, merge, count_lines
+from zhpipe.mining.ngrams import DIGITS, LATIN, Table, count_lines, encode, merge
 from zhpipe.mining.scores import cohesion as cohesion_score
 from zhpipe.mining.scores import code_length, entropy, removal_gain
 from zhpipe.mining.segmenter import Keyer, UnigramSegmenter, word_char_table
@@ -198,7 +198,11 @@ class Miner:
         return out
 
     def is_real(self, word: str) -> bool:
-        """Every window of order 3..max_order inside the word is cohesive."""
+        """Every window of order 3..max_order inside the word is cohesive, and a number or
+        Latin unit, if any, starts the word (12月, 3.5％元 but not 月12日)."""
+        units = sum(word.count(u) for u in (DIGITS, LATIN))
+        if units > 1 or (units == 1 and word[0] not in (DIGITS, LATIN)):
+            return False
         for k in range(3, min(self.p.max_order, len(word)) + 1):
             for i in range(len(word) - k + 1):
                 if word[i:i + k] not in self.cohesive[k]:
@@ -324,9 +328,19 @@ def count_shards(shards: Shards, max_order: int) -> dict[int, Table]:
 
 def mine(shards: Shards, params: MiningParams, tables: dict[int, Table] | None = None) -> Lexicon:
     """Run steps 1-5 over a corpus given as shards of lines; return the lexicon."""
+    miner, counts = select_candidates(shards, params, tables)
+    return prune_and_estimate(miner, shards, counts, params.prune_threshold)
+
+
+def select_candidates(shards: Shards, params: MiningParams,
+                      tables: dict[int, Table] | None = None) -> tuple[Miner, dict[str, float]]:
+    """Steps 1-4 and a first re-estimation: the miner and the word counts before pruning."""
     p = params
     if tables is None:
         tables = count_shards(shards, p.max_order + 1)
+    if p.max_order not in tables:
+        raise ValueError(f"the n-gram counts go up to order {max(tables)}, but max_order is "
+                         f"{p.max_order}: count to a higher order")
     miner = Miner(p)
     miner.fit_ngrams(tables)
     cand: Counter = Counter()
@@ -343,12 +357,19 @@ def mine(shards: Shards, params: MiningParams, tables: dict[int, Table] | None =
     chars = {_s(r): float(c) for r, c in zip(uni.grams, uni.counts, strict=True)
              if word_char_table()[r[0]]}
     counts = {**chars, **{w: float(cand[w]) for w in words}}
-    keep = set(counts)
-    counts = miner.re_estimate(shards, counts, 1, keep)
+    counts = miner.re_estimate(shards, counts, 1, set(counts))
+    return miner, counts
+
+
+def prune_and_estimate(miner: Miner, shards: Shards, counts: dict[str, float],
+                       threshold: float, iterations: int | None = None) -> Lexicon:
+    """Step 5: minimum-entropy pruning at ``threshold``, then Viterbi re-estimation."""
+    miner.p = miner.p.model_copy(update={"prune_threshold": threshold})
+    miner.stats.pop("code_length_nats", None)
     counts, removed = miner.prune(counts)
     miner.stats["pruned"] = len(removed)
-    keep = set(counts)
-    counts = miner.re_estimate(shards, counts, p.em_iterations, keep)
+    counts = miner.re_estimate(shards, counts, miner.p.em_iterations if iterations is None
+                               else iterations, set(counts))
     return build_lexicon(miner, counts)
 
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DIGITS = "\ue000"  # placeholder unit for a run of digits (with decimal points)
+DIGITS = "\ue000"  # placeholder unit for a number: digits, decimal points, a trailing percent
 LATIN = "\ue001"  # placeholder unit for a run of Latin letters (and digits)
-_ALNUM = re.compile(r"[0-9]+(?:\.[0-9]+)*|[A-Za-z][A-Za-z0-9]*")
+_ALNUM = re.compile(r"[0-9]+(?:[.:][0-9]+)*[%％‰]?|[A-Za-z][A-Za-z0-9]*")
 # Cut at anything that is neither a CJK ideograph, a letter/digit nor a placeholder.
 _CUT = re.compile(r"[^\w\ue000\ue001]+|_")
 
@@ -134,11 +134,12 @@ def merge(tables: Iterable[Table]) -> Table:
     return Table(order, uniq, counts)
 
 
-def save(tables: dict[int, Table], path) -> None:
-    """Write tables to an ``.npz`` (no pickle): ``grams_<n>`` and ``counts_<n>``."""
+def save(tables: dict[int, Table], path, shard: tuple[int, int] | None = None) -> None:
+    """Write tables to an ``.npz`` (no pickle): ``grams_<n>``, ``counts_<n>`` and, for a shard,
+    ``shard`` = (index, of)."""
     from zhpipe.fsutil import atomic_write
 
-    arrays = {}
+    arrays = {} if shard is None else {"shard": np.array(shard, dtype=np.int64)}
     for n, t in tables.items():
         arrays[f"grams_{n}"] = t.grams
         arrays[f"counts_{n}"] = t.counts
@@ -146,7 +147,60 @@ def save(tables: dict[int, Table], path) -> None:
         np.savez(fh, **arrays)
 
 
+def shard_of(path) -> tuple[int, int] | None:
+    with np.load(path, allow_pickle=False) as z:
+        return tuple(int(x) for x in z["shard"]) if "shard" in z.files else None
+
+
+def load_shards(folder) -> dict[int, Table]:
+    """Merge the count shards in ``folder``; they must be exactly shards 0..n-1 of one n."""
+    from pathlib import Path
+
+    from zhpipe.corpus.text import CorpusError
+
+    paths = sorted(Path(folder).glob("*.npz"))
+    if not paths:
+        raise CorpusError(f"{folder}: no count shards (*.npz); run the count_ngrams stages")
+    found = {p: shard_of(p) for p in paths}
+    ofs = {s[1] for s in found.values() if s}
+    idx = sorted(s[0] for s in found.values() if s)
+    if None in found.values() or len(ofs) != 1 or idx != list(range(next(iter(ofs)))):
+        listing = ", ".join(f"{p.name}={s}" for p, s in found.items())
+        raise CorpusError(f"{folder}: the count shards do not form one complete set ({listing}); "
+                          "delete stale files left from another count_ngrams.shards setting")
+    shards = [load(p) for p in paths]
+    return {n: merge(s[n] for s in shards) for n in shards[0]}
+
+
 def load(path) -> dict[int, Table]:
     with np.load(path, allow_pickle=False) as z:
         orders = sorted(int(k.split("_")[1]) for k in z.files if k.startswith("grams_"))
         return {n: Table(n, z[f"grams_{n}"], z[f"counts_{n}"]) for n in orders}
+
+
+def count_stream(lines: Iterable[str], max_order: int, batch_chars: int = 4_000_000,
+                 ) -> tuple[dict[int, Table], int, int]:
+    """Count a stream of lines batch by batch (memory: one batch plus the merged tables).
+
+    Returns the tables, the number of lines and of characters read.
+    """
+    merged: dict[int, Table] | None = None
+    batch: list[str] = []
+    size = n_lines = n_chars = 0
+
+    def flush():
+        nonlocal merged
+        t = count_lines(batch, max_order)
+        merged = t if merged is None else {n: merge([merged[n], t[n]]) for n in t}
+
+    for line in lines:
+        batch.append(line)
+        size += len(line)
+        n_lines += 1
+        n_chars += len(line)
+        if size >= batch_chars:
+            flush()
+            batch, size = [], 0
+    if batch or merged is None:
+        flush()
+    return merged, n_lines, n_chars

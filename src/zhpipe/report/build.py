@@ -154,8 +154,52 @@ def plot_corpus_sizes(corpora: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+# Published and measured anchors for unsupervised segmentation (issue 3).
+SEGMENTATION_ANCHORS = {
+    "pku": {"SLM (Sun & Deng 2018)": 80.2, "nlp-zero (measured, best of a grid)": 70.7,
+            "jieba, dictionary-based (measured)": 81.8, "target": 83.0},
+    "msr": {"SLM (Sun & Deng 2018)": 79.4, "nlp-zero (measured, best of a grid)": 71.2,
+            "jieba, dictionary-based (measured)": 82.6, "target": 81.0},
+}
+
+
+def section_mine_words(metrics: dict[str, dict], out: Path) -> Section | None:
+    m = metrics.get("mine_words")
+    if m is None:
+        return None
+    rows = []
+    for std in ("pku", "msr"):
+        if std in m:
+            r = m[std]
+            rows.append({"test set": std.upper(), "F1": r["f1"], "precision": r["precision"],
+                         "recall": r["recall"], "OOV recall": r["oov_recall"],
+                         **{k: v for k, v in SEGMENTATION_ANCHORS[std].items()}})
+    text = (f"Unsupervised: a lexicon of {m['lexicon_size']:,} words ({m['multi_char_words']:,} "
+            f"of two or more characters, {m['new_words']:,} not in jieba's dictionary) mined from "
+            f"{m['characters']:,} characters of raw text in {m['seconds']} s "
+            f"({m['chars_per_sec']:,} characters/s), no gold segmentation used; scored on the "
+            "SIGHAN 2005 test sets with the bakeoff's word-span scoring.")
+    sec = Section("Word mining (minimum entropy)", text)
+    if rows:
+        sec.tables.append(("Word F1 (%) against the anchors", pd.DataFrame(rows)))
+        by_len = pd.DataFrame({std.upper(): m[std]["f1_by_length"] for std in ("pku", "msr")
+                               if std in m}).rename_axis("word length").reset_index()
+        sec.tables.append(("F1 (%) by gold word length", by_len))
+    if m.get("curve"):
+        sec.tables.append(("Lexicon size vs F1 over the pruning threshold",
+                           pd.DataFrame(m["curve"])))
+        plot = out / "plots" / "mine_words_curve.png"
+        if plot.exists():
+            sec.plots.append(("Lexicon size vs F1 (labels: pruning threshold, nats per occurrence)",
+                              plot.relative_to(out).as_posix()))
+    if m.get("top_new_words"):
+        sec.tables.append(("Most frequent mined words absent from jieba's dictionary",
+                           pd.DataFrame({"words": ["  ".join(m["top_new_words"])]})))
+    return sec
+
+
 SECTIONS: list[Callable[[dict[str, dict], Path], Section | None]] = [
-    section_datasets, section_corpora,
+    section_datasets, section_corpora, section_mine_words,
 ]
 
 

@@ -1,0 +1,120 @@
+"""Stage mine_words: mine a lexicon from the counted corpus, segment it, score on SIGHAN 2005."""
+
+import argparse
+import time
+from pathlib import Path
+
+from pydantic import Field
+
+from zhpipe import stagerun, tracking
+from zhpipe.evaluation.segmentation import evaluate_sighan
+from zhpipe.fsutil import atomic_write, write_json
+from zhpipe.mining.corpus_io import batches
+from zhpipe.mining.discover import MiningParams, prune_and_estimate, select_candidates
+from zhpipe.mining.lexicon_io import jieba_words, show, write_lexicon
+from zhpipe.mining.ngrams import load_shards
+from zhpipe.params import load_section
+
+
+class MineWordsParams(MiningParams):
+    batch_chars: int = Field(default=4_000_000, ge=1000)
+    curve_thresholds: list[float] = Field(default_factory=lambda: [-2.0, 0.0, 2.0, 4.0, 8.0])
+    top_new_words: int = Field(default=50, ge=0)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--counts", type=Path, required=True, help="folder of count shards (.npz)")
+    ap.add_argument("--sighan", type=Path, help="prepared SIGHAN 2005 folder, for scoring")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--metrics", type=Path, required=True)
+    ap.add_argument("--plot", type=Path)
+    ap.add_argument("inputs", nargs="+")
+    ap.add_argument("--params", default="params.yaml")
+    args = ap.parse_args(argv)
+    p = load_section("mine_words", MineWordsParams, args.params)
+
+    t0 = time.perf_counter()
+    tables = load_shards(args.counts)
+
+    def passes():
+        return batches(args.inputs, p.batch_chars)
+
+    miner, before = select_candidates(passes, p, tables)
+    lexicon = prune_and_estimate(miner, passes, before, p.prune_threshold)
+    seconds = time.perf_counter() - t0
+    seg = lexicon.segmenter()
+    chars = miner.stats["characters"]
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_lexicon(lexicon, args.out / "lexicon.tsv")
+    with atomic_write(args.out / "segmented.txt") as fh:
+        for lines in passes():
+            for words in seg.segment_lines(lines):
+                fh.write(" ".join(words) + "\n")
+
+    scores = evaluate_sighan(seg.segment_lines, args.sighan) if args.sighan else {}
+    curve = []
+    for th in p.curve_thresholds:
+        lex = prune_and_estimate(miner, passes, before, th, iterations=1)
+        point = {"prune_threshold": th, "lexicon_size": len(lex)}
+        for std, s in evaluate_sighan(lex.segmenter().segment_lines, args.sighan).items():
+            point[f"{std}_f1"] = round(s.f1 * 100, 2)
+        curve.append(point)
+    write_json(args.out / "curve.json", curve)
+    if args.plot:
+        plot_curve(curve, args.plot)
+
+    jw = jieba_words()
+    new = [w for w in lexicon.words if len(w) > 1 and w not in jw and not any(
+        u in w for u in "\ue000\ue001")]
+    metrics = {
+        **{std: {"f1": round(s.f1 * 100, 2), "precision": round(s.precision * 100, 2),
+                 "recall": round(s.recall * 100, 2),
+                 "oov_recall": round((s.oov_recall or 0) * 100, 2),
+                 "iv_recall": round((s.iv_recall or 0) * 100, 2),
+                 "f1_by_length": {k: round(v["f1"] * 100, 2) for k, v in s.by_length.items()}}
+           for std, s in scores.items()},
+        "lexicon_size": len(lexicon),
+        "multi_char_words": lexicon.stats["multi_char_words"],
+        "new_words": len(new),
+        "characters": chars,
+        "seconds": round(seconds, 2),
+        "chars_per_sec": round(chars / seconds),
+        "code_length_nats": lexicon.stats.get("code_length_nats", []),
+        "steps": {k: v for k, v in lexicon.stats.items() if isinstance(v, int)},
+        "top_new_words": [show(w) for w in new[: p.top_new_words]],
+        "curve": curve,
+    }
+    tracking.record_stage("mine_words", p, metrics, args.metrics,
+                          artifacts=[args.out / "curve.json"] + ([args.plot] if args.plot else []))
+
+
+def plot_curve(curve, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sizes = [c["lexicon_size"] for c in curve]
+    for std in ("pku", "msr"):
+        if f"{std}_f1" in curve[0]:
+            ax.plot(sizes, [c[f"{std}_f1"] for c in curve], marker="o", label=std.upper())
+    for c in curve:
+        ax.annotate(f"{c['prune_threshold']:g}", (c["lexicon_size"], c.get("pku_f1", 0)),
+                    fontsize=7, textcoords="offset points", xytext=(3, 3))
+    ax.set_xlabel("lexicon size (words)")
+    ax.set_ylabel("word F1 (%)")
+    ax.set_title("Lexicon size vs F1 over the pruning threshold")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    stagerun.run("mine_words", main)
