@@ -4,9 +4,10 @@
 (``download@pd1998``). The Snakefile turns each into one rule:
 
 * rule name: the stage name with ``@`` (and anything else not allowed) as ``_``;
-* input: the stage's deps; a folder that holds other stages' outs stands for those outs; a source
-  folder that no stage produces is expanded into its files, so that editing a file inside reruns
-  the stage (a folder's own mtime does not change then);
+* input: the stage's deps; a file inside another stage's out folder stands for that folder (DVC
+  tracks the file itself, Snakemake only the folder); a folder that holds other stages' outs
+  stands for those outs; a source folder that no stage produces is expanded into its files, so
+  that editing a file inside reruns the stage (a folder's own mtime does not change then);
 * output: the stage's outs; an out without a file suffix is a folder (``directory()``);
 * params: the command, and the values of the params.yaml keys the stage lists, so that changing
   one of them reruns exactly that stage (Snakemake's ``params`` rerun trigger).
@@ -61,6 +62,10 @@ def _expand(root: Path, dep: str, produced: set[str]) -> list[str]:
     path = root / dep
     if dep in produced:
         return [dep]
+    # A file inside another stage's out folder: Snakemake only knows the folder.
+    parent = next((o for o in produced if is_dir_out(o) and dep.startswith(o + "/")), None)
+    if parent is not None:
+        return [parent]
     inside = sorted(o for o in produced if o.startswith(dep.rstrip("/") + "/"))
     if inside:
         return inside
