@@ -4,6 +4,8 @@
     zhpipe datasets [--verify]     the catalogue, and what is present in data/raw (checksums)
     zhpipe profile {quick,full,show}
     zhpipe tracking sync           log runs queued while the MLflow server was unreachable
+    zhpipe mine FILE... --out lexicon.tsv [--background FILE...]
+    zhpipe segment [--model lexicon] [--lexicon PATH] < in.txt > out.txt
 """
 
 from __future__ import annotations
@@ -145,17 +147,21 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tracking", help="MLflow: show the store, or log queued runs")
     t.add_argument("action", choices=["sync", "uri"])
     t.set_defaults(func=cmd_tracking)
+    from zhpipe.mining.cli import add_parsers
+
+    add_parsers(sub)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     args = build_parser().parse_args(argv)
+    from zhpipe.corpus.text import CorpusError
     from zhpipe.params import ParamsError
 
     try:
         return args.func(args)
-    except ParamsError as exc:
+    except (ParamsError, CorpusError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

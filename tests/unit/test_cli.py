@@ -48,3 +48,52 @@ def test_datasets_verifies_downloaded_files(tmp_path, monkeypatch, capsys):
     (raw / "a.txt").write_bytes(data + b"x")
     assert main(["--params", str(params), "datasets", "--raw", str(tmp_path / "raw")]) == 1
     assert "CORRUPT" in capsys.readouterr().out
+
+
+def _zhpipe(*args, stdin=b"", cwd=None):
+    return subprocess.run([sys.executable, "-m", "zhpipe.cli", *args], input=stdin,
+                          capture_output=True, cwd=cwd)
+
+
+def test_segment_reads_stdin_keeps_empty_lines_and_rejects_non_utf8(tmp_path):
+    lex = tmp_path / "lex.txt"
+    lex.write_text("北京 10\n欢迎 8\n你 5\n", encoding="utf-8")
+    out = _zhpipe("segment", "--lexicon", str(lex), stdin="北京欢迎你\n\n，你\n".encode())
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.decode() == "北京 欢迎 你\n\n， 你\n"
+    bad = _zhpipe("segment", "--lexicon", str(lex), stdin="北京\n".encode() + b"\xff\xfe\n")
+    assert bad.returncode == 2
+    assert b"line 2 is not UTF-8" in bad.stderr
+    assert bad.stdout.decode() == "北京\n"  # what came before the bad line is written
+    missing = _zhpipe("segment", "--lexicon", str(tmp_path / "nope.tsv"))
+    assert missing.returncode == 2 and b"no lexicon" in missing.stderr
+
+
+def test_mine_writes_a_lexicon_and_domain_terms(tmp_path):
+    import random
+
+    rng = random.Random(0)
+    common = ["我们", "今天", "很好", "的", "是", "他们", "天气", "计算机"]
+    domain = ["量子", "比特", "纠缠", "计算机"]
+
+    def text(words, n):
+        return "".join("".join(rng.choice(words) for _ in range(8)) + "。\n" for _ in range(n))
+
+    target = tmp_path / "target.txt"
+    target.write_text(text(common + domain, 300), encoding="utf-8")
+    back = tmp_path / "back.txt"
+    back.write_text(text(common, 300), encoding="utf-8")
+    # a small corpus: N is small, so the PMI thresholds must be lower than the defaults
+    (tmp_path / "params.yaml").write_text("mine_words:\n  min_cohesion: [1.0, 2.0, 3.0]\n")
+    out = _zhpipe("--params", str(tmp_path / "params.yaml"), "mine", str(target), "--out",
+                  str(tmp_path / "lex.tsv"), "--background", str(back), "--quiet")
+    assert out.returncode == 0, out.stderr
+    words = [line.split("\t")[0] for line in (tmp_path / "lex.tsv").read_text().splitlines()[1:]]
+    assert "计算机" in words and "很好" in words
+    domain = (tmp_path / "lex.domain.tsv").read_text(encoding="utf-8").splitlines()
+    ranked = [line.split("\t")[0] for line in domain[1:]]
+    assert ranked.index("量子") < ranked.index("很好")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    bad = _zhpipe("mine", str(empty), "--out", str(tmp_path / "x.tsv"), "--quiet")
+    assert bad.returncode == 2 and b"empty" in bad.stderr

@@ -32,8 +32,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from zhpipe.mining.ngrams import DIGITS, LATIN, Table, count_lines, encode, merge
-from zhpipe.mining.scores import cohesion as cohesion_score
 from zhpipe.mining.scores import code_length, entropy, removal_gain
+from zhpipe.mining.scores import cohesion as cohesion_score
 from zhpipe.mining.segmenter import Keyer, UnigramSegmenter, word_char_table
 from zhpipe.params import Section
 
@@ -228,7 +228,7 @@ class Miner:
             ext = idx.tables[k + 1]
             ext_dense = idx.dense(ext.grams)
             occ = idx.lookup(k, wkeys).astype(np.float64) if k in idx.keys else None
-            for side, cols, target in (("right", slice(0, k), right), ("left", slice(1, k + 1), left)):
+            for cols, target in ((slice(0, k), right), (slice(1, k + 1), left)):
                 keys = idx.keyer.rows(ext_dense[:, cols])
                 pos = np.searchsorted(skeys, keys)
                 pos[pos == len(skeys)] = 0

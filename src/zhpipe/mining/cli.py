@@ -1,0 +1,170 @@
+"""``zhpipe mine`` and ``zhpipe segment``: the word miner and segmenter on a user's own files."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+
+from zhpipe.corpus.text import CorpusError
+
+
+def _mining_params(args):
+    from zhpipe.mining.discover import MiningParams
+    from zhpipe.params import read_params, validate
+
+    section = {}
+    if args.params and Path(args.params).exists():
+        known = set(MiningParams.model_fields)
+        section = {k: v for k, v in (read_params(args.params).get("mine_words") or {}).items()
+                   if k in known}
+    for key in ("max_order", "min_count", "min_word_count", "max_word_len", "prune_threshold"):
+        value = getattr(args, key)
+        if value is not None:
+            section[key] = value
+    if args.max_order is not None and "min_cohesion" in section and \
+            len(section["min_cohesion"]) != args.max_order - 1:
+        base = section["min_cohesion"]
+        section["min_cohesion"] = [base[min(i, len(base) - 1)] + 1.6 * max(0, i - len(base) + 1)
+                                   for i in range(args.max_order - 1)]
+    return validate(MiningParams, section, "mine_words", args.params or "defaults")
+
+
+def cmd_mine(args) -> int:
+    from tqdm.auto import tqdm
+
+    from zhpipe.mining.corpus_io import batches
+    from zhpipe.mining.discover import count_shards, prune_and_estimate, select_candidates
+    from zhpipe.mining.lexicon_io import show, write_lexicon
+
+    p = _mining_params(args)
+    files = [Path(f) for f in args.corpus]
+    total = sum(f.stat().st_size for f in files if f.is_file())
+    step = {"name": "counting"}
+
+    def passes():
+        bar = tqdm(total=total, unit="B", unit_scale=True, desc=step["name"], leave=False,
+                   disable=args.quiet)
+        for batch in batches(files, args.batch_chars):
+            bar.update(sum(len(x.encode("utf-8")) + 1 for x in batch))
+            yield batch
+        bar.close()
+
+    tables = count_shards(passes, p.max_order + 1)
+    step["name"] = "cutting and re-estimating"
+    miner, before = select_candidates(passes, p, tables)
+    step["name"] = "pruning and re-estimating"
+    lex = prune_and_estimate(miner, passes, before, p.prune_threshold)
+    write_lexicon(lex, args.out)
+    print(f"{len(lex):,} words ({lex.stats['multi_char_words']:,} of 2+ characters) from "
+          f"{lex.stats['characters']:,} characters -> {args.out}", file=sys.stderr)
+    if args.background:
+        seg = lex.segmenter()
+        target = Counter()
+        back = Counter()
+        step["name"] = "target counts"
+        for batch in passes():
+            for words in seg.segment_lines(batch, restore=False):
+                target.update(w for w in words if len(w) > 1)
+        step["name"] = "background counts"
+        for batch in batches(args.background, args.batch_chars):
+            for words in seg.segment_lines(batch, restore=False):
+                back.update(w for w in words if len(w) > 1)
+        rows = domain_terms(target, back, args.min_domain_count)
+        out = Path(args.out).with_name(Path(args.out).stem + ".domain.tsv")
+        from zhpipe.fsutil import atomic_write
+
+        with atomic_write(out) as fh:
+            fh.write("word\ttarget_count\tbackground_count\tlog_ratio\n")
+            for w, ct, cb, score in rows:
+                fh.write(f"{show(w)}\t{ct}\t{cb}\t{score:.4f}\n")
+        print(f"{len(rows):,} domain terms ranked -> {out}", file=sys.stderr)
+    return 0
+
+
+def domain_terms(target: Counter, background: Counter, min_count: int = 5, alpha: float = 0.5):
+    """Rank target words by how much more often they occur than in the background.
+
+    ``score(w) = log((c_t(w) + a) / (N_t + a V)) - log((c_b(w) + a) / (N_b + a V))``: the log
+    ratio of the word's smoothed relative frequencies in the target and background corpora
+    (V: the number of distinct words). Words rarer than ``min_count`` in the target are left out.
+    """
+    vocab = set(target) | set(background)
+    nt, nb, v = sum(target.values()), sum(background.values()), len(vocab)
+    rows = []
+    for w, ct in target.items():
+        if ct < min_count:
+            continue
+        cb = background.get(w, 0)
+        score = math.log((ct + alpha) / (nt + alpha * v)) - math.log((cb + alpha) / (nb + alpha * v))
+        rows.append((w, ct, cb, score))
+    rows.sort(key=lambda r: -r[3])
+    return rows
+
+
+def cmd_segment(args) -> int:
+    from zhpipe.mining.lexicon_io import read_lexicon_counts
+    from zhpipe.mining.segmenter import UnigramSegmenter
+
+    if args.model != "lexicon":
+        print(f"error: model {args.model!r} is not available yet (available: lexicon)",
+              file=sys.stderr)
+        return 2
+    lexicon = Path(args.lexicon)
+    if not lexicon.exists():
+        print(f"error: {lexicon}: no lexicon; run the pipeline (mine_words) or `zhpipe mine`",
+              file=sys.stderr)
+        return 2
+    seg = UnigramSegmenter.from_counts(read_lexicon_counts(lexicon))
+    out = sys.stdout
+    batch: list[str] = []
+    size = 0
+    line_no = 0
+
+    def flush():
+        for words in seg.segment_lines(batch):
+            out.write(" ".join(words) + "\n")
+
+    for raw in sys.stdin.buffer:  # bytes, so that a bad line is named, not a bad buffer
+        line_no += 1
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            flush()
+            out.flush()
+            print(f"error: standard input line {line_no} is not UTF-8 ({exc.reason}); convert "
+                  "it first, e.g. `iconv -f GB18030 -t UTF-8`", file=sys.stderr)
+            return 2
+        batch.append(line)
+        size += len(line)
+        if size >= args.batch_chars:
+            flush()
+            batch, size = [], 0
+    flush()
+    return 0
+
+
+def add_parsers(sub) -> None:
+    m = sub.add_parser("mine", help="mine a lexicon from your own raw text files")
+    m.add_argument("corpus", nargs="+", help="UTF-8 text files (one or more)")
+    m.add_argument("--out", default="lexicon.tsv", help="lexicon to write (default lexicon.tsv)")
+    m.add_argument("--background", nargs="+", help="general-domain files: also rank the corpus' "
+                   "characteristic words (writes <out>.domain.tsv)")
+    m.add_argument("--min-domain-count", type=int, default=5)
+    for key, typ in (("max_order", int), ("min_count", int), ("min_word_count", int),
+                     ("max_word_len", int), ("prune_threshold", float)):
+        m.add_argument("--" + key.replace("_", "-"), dest=key, type=typ,
+                       help="override mine_words." + key)
+    m.add_argument("--batch-chars", type=int, default=4_000_000)
+    m.add_argument("--quiet", action="store_true", help="no progress bars")
+    m.set_defaults(func=cmd_mine)
+    s = sub.add_parser("segment", help="segment stdin lines (words separated by one space)")
+    s.add_argument("--model", default="lexicon", help="segmenter (default: lexicon)")
+    s.add_argument("--lexicon", default="data/mine_words/lexicon.tsv",
+                   help="lexicon.tsv or a 'word count' file (default: the pipeline's)")
+    s.add_argument("--batch-chars", type=int, default=1_000_000)
+    s.set_defaults(func=cmd_segment)
+
+
+__all__ = ["add_parsers", "domain_terms", "CorpusError"]
