@@ -34,7 +34,7 @@ from pydantic import Field, model_validator
 from zhpipe.mining.ngrams import DIGITS, LATIN, Table, count_lines, encode, merge
 from zhpipe.mining.scores import code_length, entropy, removal_gain
 from zhpipe.mining.scores import cohesion as cohesion_score
-from zhpipe.mining.segmenter import Keyer, UnigramSegmenter, word_char_table
+from zhpipe.mining.segmenter import KeyTable, Keyer, UnigramSegmenter, word_char_table
 from zhpipe.params import Section
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,15 @@ class NgramIndex:
         self.keys: dict[int, np.ndarray] = {}
         self.counts: dict[int, np.ndarray] = {}
         self.rows: dict[int, np.ndarray] = {}
+        self.tables_by_key: dict[int, KeyTable] = {}
 
-    def dense(self, rows: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.alphabet, rows.astype(np.int64)) + 1
+    def dense(self, codes: np.ndarray) -> np.ndarray:
+        """Dense ids 1..V of code points (0 stays 0: a cut; unseen characters get V + 1)."""
+        if not hasattr(self, "_lut"):
+            self._lut = np.full(0x110000, len(self.alphabet) + 1, dtype=np.int64)
+            self._lut[self.alphabet] = np.arange(1, len(self.alphabet) + 1)
+            self._lut[0] = 0
+        return self._lut[codes]
 
     def index(self, order: int, min_count: int) -> None:
         t = self.tables[order]
@@ -116,15 +122,14 @@ class NgramIndex:
         order_ = np.argsort(keys, kind="stable")
         self.keys[order], self.counts[order], self.rows[order] = (
             keys[order_], t.counts[keep][order_], rows[order_])
+        self.tables_by_key.pop(order, None)
 
     def lookup(self, order: int, keys: np.ndarray) -> np.ndarray:
         """Counts of the n-grams with these keys (0 where absent)."""
-        table = self.keys[order]
-        if len(table) == 0:
-            return np.zeros(len(keys), dtype=np.int64)
-        pos = np.searchsorted(table, keys)
-        pos[pos == len(table)] = 0
-        return np.where(table[pos] == keys, self.counts[order][pos], 0)
+        if order not in self.tables_by_key:
+            self.tables_by_key[order] = KeyTable(self.keys[order])
+        pos = self.tables_by_key[order].positions(keys)
+        return np.where(pos >= 0, self.counts[order][pos], 0)
 
 
 class Miner:
@@ -152,7 +157,7 @@ class Miner:
                 parts.append((left, right))
             coh = cohesion_score(idx.counts[k], parts, idx.total) if len(rows) else np.zeros(0)
             ok = coh >= p.threshold(k)
-            self.cohesive_keys[k] = np.sort(idx.keys[k][ok])
+            self.cohesive_keys[k] = KeyTable(idx.keys[k][ok])
             strings = [_s(r) for r in rows[ok]]
             self.cohesive[k] = set(strings)
             self.cohesion_of.update(zip(strings, coh[ok].tolist(), strict=True))
@@ -168,19 +173,12 @@ class Miner:
         if n == 0:
             return out
         idx = self.index
-        pos = np.minimum(np.searchsorted(idx.alphabet, codes.astype(np.int64)),
-                         len(idx.alphabet) - 1)
-        dense = np.where(idx.alphabet[pos] == codes, pos + 1, len(idx.alphabet) + 1)
-        dense[codes == 0] = 0  # characters never counted get an id no n-gram has
+        dense = idx.dense(codes)  # characters never counted get an id no n-gram has
         diff = np.zeros(n + 1, dtype=np.int64)
         for k in range(2, self.p.max_order + 1):
-            if n < k or len(self.cohesive_keys[k]) == 0:
+            if n < k or self.cohesive_keys[k].size == 0:
                 continue
-            keys = idx.keyer.windows(dense, k)
-            table = self.cohesive_keys[k]
-            pos = np.searchsorted(table, keys)
-            pos[pos == len(table)] = 0
-            hit = table[pos] == keys
+            hit = self.cohesive_keys[k].positions(idx.keyer.windows(dense, k)) >= 0
             hit &= ~np.lib.stride_tricks.sliding_window_view(dense == 0, k).any(axis=1)
             starts = np.flatnonzero(hit)
             diff += np.bincount(starts, minlength=n + 1)
@@ -189,13 +187,9 @@ class Miner:
         cut = ~covered | (dense[:-1] == 0) | (dense[1:] == 0)
         bounds = np.flatnonzero(cut) + 1
         starts = np.r_[0, bounds]
-        ends = np.r_[bounds, n]
-        length = ends - starts
+        length = np.r_[bounds, n] - starts
         keep = (length <= self.p.max_word_len) & (dense[starts] != 0)
-        text = codes.tobytes().decode("utf-32-le")
-        out.update(text[a:b] for a, b in zip(starts[keep].tolist(), ends[keep].tolist(),
-                                             strict=True))
-        return out
+        return count_spans(codes, dense, starts[keep], length[keep], idx.keyer)
 
     def is_real(self, word: str) -> bool:
         """Every window of order 3..max_order inside the word is cohesive, and a number or
@@ -248,10 +242,14 @@ class Miner:
     def viterbi_counts(self, shards: Shards, counts: dict[str, float]) -> Counter:
         seg = UnigramSegmenter.from_counts(counts, max_word_len=self.p.max_word_len)
         out: Counter = Counter()
-        is_word = word_char_table()
         for lines in shards():
-            for words in seg.segment_lines(lines, restore=False):
-                out.update(w for w in words if is_word[ord(w[0])])
+            codes = encode(lines)
+            dense = seg.lut[codes.astype(np.int64)]
+            dense[codes == 0] = 0
+            starts = np.flatnonzero(seg.word_starts(dense))
+            bounds = np.sort(np.r_[starts, np.flatnonzero(dense == 0), len(dense)])
+            ends = bounds[np.searchsorted(bounds, starts, side="right")]
+            out.update(count_spans(codes, dense, starts, ends - starts, seg.keyer))
         return out
 
     def re_estimate(self, shards: Shards, counts: dict[str, float], iterations: int,
@@ -313,6 +311,24 @@ def best_split(word: str, counts: dict[str, float], total: float) -> list[str]:
         parts.append(word[back[j]:j])
         j = back[j]
     return parts[::-1]
+
+
+def count_spans(codes: np.ndarray, dense: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                keyer: Keyer) -> Counter:
+    """Count the strings ``codes[s:s+l]`` for the given starts and lengths, vectorised: spans are
+    grouped by length, keyed by their symbols, counted with ``np.unique``; only the distinct
+    spans are turned into strings."""
+    out: Counter = Counter()
+    for k in np.unique(lengths).tolist():
+        sel = starts[lengths == k]
+        cols = [dense[sel + j] for j in range(k)]
+        keys = keyer.combine(cols, k)
+        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        firsts = sel[first]
+        rows = np.stack([codes[firsts + j] for j in range(k)], axis=1).astype(np.uint32)
+        strings = rows.view(f"<U{k}").ravel() if rows.size else []
+        out.update(dict(zip(strings.tolist() if len(rows) else [], counts.tolist(), strict=True)))
+    return out
 
 
 def count_shards(shards: Shards, max_order: int) -> dict[int, Table]:
