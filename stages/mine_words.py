@@ -18,7 +18,7 @@ from zhpipe.params import load_section
 
 class MineWordsParams(MiningParams):
     batch_chars: int = Field(default=4_000_000, ge=1000)
-    curve_thresholds: list[float] = Field(default_factory=lambda: [-2.0, 0.0, 2.0, 4.0, 8.0])
+    curve_thresholds: list[float] = Field(default_factory=lambda: [0.0, 1.0, 2.0, 3.0, 4.0])
     top_new_words: int = Field(default=50, ge=0)
 
 

@@ -44,13 +44,13 @@ Shards = Callable[[], Iterable[list[str]]]  # re-iterable: yields the lines of e
 
 class MiningParams(Section):
     max_order: int = Field(default=4, ge=2, le=6)
-    min_count: int = Field(default=5, ge=1)
-    min_cohesion: list[float] = Field(default_factory=lambda: [1.6, 3.2, 4.8])
+    min_count: int = Field(default=3, ge=1)
+    min_cohesion: list[float] = Field(default_factory=lambda: [2.3, 4.6, 6.9])
     min_word_count: int = Field(default=5, ge=1)
     max_word_len: int = Field(default=6, ge=2, le=16)
     min_boundary_entropy: float = Field(default=0.0, ge=0.0)
-    prune_threshold: float = 0.0
-    em_iterations: int = Field(default=3, ge=0, le=20)
+    prune_threshold: float = 2.0
+    em_iterations: int = Field(default=2, ge=0, le=20)
 
     @model_validator(mode="after")
     def _orders(self) -> MiningParams:
@@ -373,6 +373,7 @@ def select_candidates(shards: Shards, params: MiningParams,
     chars = {_s(r): float(c) for r, c in zip(uni.grams, uni.counts, strict=True)
              if word_char_table()[r[0]]}
     counts = {**chars, **{w: float(cand[w]) for w in words}}
+    # one Viterbi pass first: pruning needs counts of words as used, not of raw cut spans
     counts = miner.re_estimate(shards, counts, 1, set(counts))
     return miner, counts
 
