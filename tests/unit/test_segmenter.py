@@ -66,3 +66,21 @@ def test_words_longer_than_the_limit_are_not_used():
     seg = UnigramSegmenter.from_counts({"一二三四五": 100, "一": 1, "二": 1, "三": 1, "四": 1,
                                         "五": 1}, max_word_len=4)
     assert seg.segment("一二三四五") == ["一", "二", "三", "四", "五"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_and_numpy_viterbi_agree(seed):
+    from zhpipe.mining._kernels import viterbi_starts
+
+    if viterbi_starts is None:
+        pytest.skip("numba is not installed")
+    rng = random.Random(seed)
+    chars = "甲乙丙丁戊己庚"
+    counts = {"".join(rng.choice(chars) for _ in range(rng.randint(1, 5))): rng.randint(1, 50)
+              for _ in range(40)}
+    seg = UnigramSegmenter.from_counts(counts)
+    text = "，".join("".join(rng.choice(chars) for _ in range(rng.randint(0, 30)))
+                    for _ in range(200))
+    dense = seg.encode_text(text)
+    np.testing.assert_array_equal(seg.word_starts(dense, compiled=True),
+                                  seg.word_starts(dense, compiled=False))

@@ -110,12 +110,16 @@ def _unique_rows(rows: np.ndarray, weights: np.ndarray | None = None) -> tuple[n
     return np.ascontiguousarray(uniq, dtype=np.uint32), counts
 
 
-def count(codes: np.ndarray, order: int) -> Table:
-    """Count the n-grams of length ``order`` in an encoded array (see :func:`encode`)."""
+def count(codes: np.ndarray, order: int, dense_codes: tuple | None = None) -> Table:
+    """Count the n-grams of length ``order`` in an encoded array (see :func:`encode`).
+
+    ``dense_codes``: ``np.unique(codes, return_inverse=True)``, when already computed.
+    """
     m = len(codes) - order + 1
     if m <= 0:
         return Table(order, np.zeros((0, order), np.uint32), np.zeros(0, np.int64))
-    alphabet, dense = np.unique(codes, return_inverse=True)  # alphabet[0] == 0: the cut
+    # alphabet[0] == 0: the cut
+    alphabet, dense = dense_codes if dense_codes else np.unique(codes, return_inverse=True)
     bits = max(1, int(len(alphabet) - 1).bit_length())
     windows = np.lib.stride_tricks.sliding_window_view(dense, order)
     valid = (windows != 0).all(axis=1)  # no window crosses a segment cut
@@ -137,7 +141,8 @@ def count(codes: np.ndarray, order: int) -> Table:
 def count_lines(lines: Iterable[str], max_order: int) -> dict[int, Table]:
     """Tables for orders 1..max_order over ``lines`` (one shard)."""
     codes = encode(lines)
-    return {n: count(codes, n) for n in range(1, max_order + 1)}
+    dense_codes = np.unique(codes, return_inverse=True) if len(codes) else None
+    return {n: count(codes, n, dense_codes) for n in range(1, max_order + 1)}
 
 
 def merge(tables: Iterable[Table]) -> Table:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from zhpipe.mining._kernels import viterbi_starts
 from zhpipe.mining.ngrams import _ALNUM, DIGITS, LATIN, _alnum, _word_table
 
 _MAXCP = 0x110000
@@ -145,8 +146,16 @@ class UnigramSegmenter:
             scores[k] = s
         return scores
 
-    def word_starts(self, dense: np.ndarray) -> np.ndarray:
-        """Boolean array: True where a word starts (dense == 0 marks cuts, never in a word)."""
+    def word_starts(self, dense: np.ndarray, compiled: bool = True) -> np.ndarray:
+        """Boolean array: True where a word starts (dense == 0 marks cuts, never in a word).
+
+        Uses the compiled kernel when numba is there (``compiled``), else the NumPy loop.
+        """
+        if compiled and viterbi_starts is not None and len(dense):
+            scores = self._scores(dense)
+            matrix = np.vstack([scores[k] for k in range(1, self.max_len + 1)])
+            matrix[0, dense == 0] = np.nan
+            return viterbi_starts(matrix)
         n = len(dense)
         starts = np.zeros(n, dtype=bool)
         if n == 0:
