@@ -34,7 +34,7 @@ from pydantic import Field, model_validator
 from zhpipe.mining.ngrams import DIGITS, LATIN, Table, count_lines, encode, merge
 from zhpipe.mining.scores import code_length, entropy, removal_gain
 from zhpipe.mining.scores import cohesion as cohesion_score
-from zhpipe.mining.segmenter import KeyTable, Keyer, UnigramSegmenter, word_char_table
+from zhpipe.mining.segmenter import Keyer, KeyTable, UnigramSegmenter, word_char_table
 from zhpipe.params import Section
 
 log = logging.getLogger(__name__)
