@@ -84,3 +84,17 @@ def test_compiled_and_numpy_viterbi_agree(seed):
     dense = seg.encode_text(text)
     np.testing.assert_array_equal(seg.word_starts(dense, compiled=True),
                                   seg.word_starts(dense, compiled=False))
+
+
+def test_expected_counts_by_forward_backward():
+    from zhpipe.mining._kernels import span_posteriors
+
+    if span_posteriors is None:
+        pytest.skip("numba is not installed")
+    # p(甲) = p(乙) = 1/4, p(甲乙) = 1/2: 甲|乙 has weight 1/16, 甲乙 weight 1/2
+    seg = UnigramSegmenter(["甲", "乙", "甲乙"], np.log([0.25, 0.25, 0.5]), unk_logprob=-20.0)
+    counts = seg.expected_counts(seg.encode_text("甲乙，甲乙"))
+    z = 1 / 16 + 1 / 2
+    assert counts["甲乙"] == pytest.approx(2 * 0.5 / z)
+    assert counts["甲"] == pytest.approx(2 * (1 / 16) / z)
+    assert counts["乙"] == pytest.approx(2 * (1 / 16) / z)

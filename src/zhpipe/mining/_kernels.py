@@ -52,3 +52,62 @@ if njit is not None:
 
 else:
     viterbi_starts = None
+
+
+def _logaddexp(a, b):
+    if a == -np.inf:
+        return b
+    if b == -np.inf:
+        return a
+    if a > b:
+        return a + np.log1p(np.exp(b - a))
+    return b + np.log1p(np.exp(a - b))
+
+
+if njit is not None:
+    _logaddexp = njit(cache=True, inline="always")(_logaddexp)
+
+    @njit(cache=True, nogil=True)
+    def span_posteriors(scores):  # pragma: no cover - compiled
+        """Forward-backward over each run between cuts: ``post[k - 1, i]`` is the posterior
+        probability that a word of length k ends at position i (same ``scores`` layout as
+        :func:`viterbi_starts`)."""
+        kmax, n = scores.shape
+        alpha = np.full(n + 1, -np.inf)
+        beta = np.full(n + 1, -np.inf)
+        post = np.zeros((kmax, n))
+        a = 0
+        while a < n:
+            if np.isnan(scores[0, a]):
+                a += 1
+                continue
+            b = a
+            while b < n and not np.isnan(scores[0, b]):
+                b += 1
+            alpha[a] = 0.0
+            for i in range(a, b):
+                acc = -np.inf
+                for k in range(1, min(kmax, i - a + 1) + 1):
+                    s = scores[k - 1, i]
+                    if s != -np.inf:
+                        acc = _logaddexp(acc, alpha[i - k + 1] + s)
+                alpha[i + 1] = acc
+            beta[b] = 0.0
+            for j in range(b - 1, a - 1, -1):
+                acc = -np.inf
+                for k in range(1, min(kmax, b - j) + 1):
+                    s = scores[k - 1, j + k - 1]
+                    if s != -np.inf:
+                        acc = _logaddexp(acc, s + beta[j + k])
+                beta[j] = acc
+            z = alpha[b]
+            for i in range(a, b):
+                for k in range(1, min(kmax, i - a + 1) + 1):
+                    s = scores[k - 1, i]
+                    if s != -np.inf:
+                        post[k - 1, i] = np.exp(alpha[i - k + 1] + s + beta[i + 1] - z)
+            a = b
+        return post
+
+else:
+    span_posteriors = None

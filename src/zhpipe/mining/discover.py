@@ -27,6 +27,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -51,6 +52,7 @@ class MiningParams(Section):
     min_boundary_entropy: float = Field(default=0.0, ge=0.0)
     prune_threshold: float = 2.0
     em_iterations: int = Field(default=2, ge=0, le=20)
+    em: Literal["viterbi", "soft"] = "viterbi"
 
     @model_validator(mode="after")
     def _orders(self) -> MiningParams:
@@ -246,6 +248,9 @@ class Miner:
             codes = encode(lines)
             dense = seg.lut[codes.astype(np.int64)]
             dense[codes == 0] = 0
+            if self.p.em == "soft":
+                out.update(seg.expected_counts(dense))
+                continue
             starts = np.flatnonzero(seg.word_starts(dense))
             bounds = np.sort(np.r_[starts, np.flatnonzero(dense == 0), len(dense)])
             ends = bounds[np.searchsorted(bounds, starts, side="right")]

@@ -106,6 +106,7 @@ class UnigramSegmenter:
         if max_word_len is not None:
             self.max_len = min(self.max_len, max_word_len)
         self.tables: dict[int, tuple[KeyTable, np.ndarray]] = {}
+        self.table_words: dict[int, list[str]] = {}
         # single characters: a direct look-up by dense id
         self.char_logp = np.full(len(alphabet) + 2, self.unk_logprob)
         for k in range(1, self.max_len + 1):
@@ -117,6 +118,7 @@ class UnigramSegmenter:
                 self.char_logp[rows[:, 0]] = logprobs[idx]
                 continue
             self.tables[k] = (KeyTable(self.keyer.rows(rows)), logprobs[idx])
+            self.table_words[k] = [words[i] for i in idx]
         self.words, self.logprobs = words, logprobs
 
     @classmethod
@@ -128,8 +130,12 @@ class UnigramSegmenter:
         return cls(words, logp, unk_logprob=float(np.log(0.5 / total)), max_word_len=max_word_len)
 
     # ------------------------------------------------------------------------- core
-    def _scores(self, dense: np.ndarray) -> dict[int, np.ndarray]:
-        """``score[k][i]``: log p of the word of length k ending at position i (-inf if none)."""
+    def _scores(self, dense: np.ndarray, positions: dict | None = None) -> dict[int, np.ndarray]:
+        """``score[k][i]``: log p of the word of length k ending at position i (-inf if none).
+
+        With a ``positions`` dict, also fills ``positions[k]``: for the window starting at i,
+        the index of its word in ``self.table_words[k]`` (-1 if none).
+        """
         n = len(dense)
         scores = {1: self.char_logp[dense]}
         is_cut = dense == 0
@@ -143,8 +149,34 @@ class UnigramSegmenter:
                 vals = np.full(len(pos), -np.inf)
                 vals[found] = logp[pos[found]]
                 s[k - 1:] = vals
+                if positions is not None:
+                    positions[k] = np.where(found, pos, -1)
             scores[k] = s
         return scores
+
+    def expected_counts(self, dense: np.ndarray) -> dict[str, float]:
+        """Expected word counts under the unigram model (forward-backward over every run)."""
+        from zhpipe.mining._kernels import span_posteriors
+
+        if span_posteriors is None:
+            raise RuntimeError("soft re-estimation needs numba")
+        positions: dict[int, np.ndarray] = {}
+        scores = self._scores(dense, positions)
+        matrix = np.vstack([scores[k] for k in range(1, self.max_len + 1)])
+        matrix[0, dense == 0] = np.nan
+        post = span_posteriors(matrix)
+        out: dict[str, float] = {}
+        chars = np.bincount(dense, weights=post[0], minlength=len(self.alphabet) + 2)
+        for i, c in enumerate(self.alphabet):
+            if chars[i + 1] > 0:
+                out[c] = float(chars[i + 1])
+        for k, pos in positions.items():
+            ok = pos >= 0
+            acc = np.bincount(pos[ok], weights=post[k - 1][k - 1:][ok],
+                              minlength=len(self.table_words[k]))
+            for j in np.flatnonzero(acc > 0).tolist():
+                out[self.table_words[k][j]] = float(acc[j])
+        return out
 
     def word_starts(self, dense: np.ndarray, compiled: bool = True) -> np.ndarray:
         """Boolean array: True where a word starts (dense == 0 marks cuts, never in a word).
