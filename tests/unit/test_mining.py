@@ -104,3 +104,12 @@ def test_lexicon_round_trip_and_user_lexicon_errors(tmp_path):
     user.write_text("北京 10\n上海\n广州\tlots\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"user.txt:3: the count 'lots' is not a number"):
         read_lexicon_counts(user)
+
+
+def test_small_corpus_warns_naming_its_size(caplog):
+    words, gold = _zipf_corpus(n_words=30, n_sentences=200)
+    raw = ["".join(s) for s in gold]
+    with caplog.at_level("WARNING"):
+        mine(lambda: [raw], MiningParams(min_count=2, min_word_count=2))
+    n = sum(map(len, raw))
+    assert any(f"only {n} characters" in r.message for r in caplog.records)

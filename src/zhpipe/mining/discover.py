@@ -40,6 +40,7 @@ from zhpipe.params import Section
 
 log = logging.getLogger(__name__)
 
+SMALL_CORPUS = 200_000  # characters; below this a warning says the statistics are unreliable
 Shards = Callable[[], Iterable[list[str]]]  # re-iterable: yields the lines of each shard
 
 
@@ -165,6 +166,10 @@ class Miner:
             self.cohesion_of.update(zip(strings, coh[ok].tolist(), strict=True))
             self.stats[f"cohesive_{k}grams"] = int(ok.sum())
         self.stats["characters"] = int(idx.total)
+        if idx.total < SMALL_CORPUS:
+            log.warning("the corpus has only %d characters: n-gram statistics below about %d "
+                        "characters are unreliable, expect a poor lexicon (lower min_cohesion "
+                        "and min_count, or add text)", idx.total, SMALL_CORPUS)
 
     # ---------------------------------------------------------------- step 3: cut
     def candidates(self, lines: Iterable[str]) -> Counter:
