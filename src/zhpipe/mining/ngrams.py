@@ -89,13 +89,17 @@ def _unique_rows(rows: np.ndarray, weights: np.ndarray | None = None) -> tuple[n
     n = rows.shape[1]
     if rows.shape[0] == 0:
         return rows.reshape(0, n), np.zeros(0, dtype=np.int64)
-    alphabet, dense = np.unique(rows, return_inverse=True)
+    import pandas as pd
+
+    alphabet = np.sort(pd.unique(rows.ravel()))  # hashing, not sorting all m * n symbols
     bits = max(1, int(len(alphabet) - 1).bit_length())
     if bits * n <= 64:
-        dense = dense.reshape(rows.shape).astype(np.uint64)
+        lut = np.zeros(int(alphabet[-1]) + 1, dtype=np.uint64)
+        lut[alphabet] = np.arange(len(alphabet), dtype=np.uint64)
         keys = np.zeros(len(rows), dtype=np.uint64)
         for j in range(n):  # most significant symbol first: key order = row order
-            keys = (keys << np.uint64(bits)) | dense[:, j]
+            keys = (keys << np.uint64(bits)) | lut[rows[:, j]]
+        # stable sort: timsort merges the already sorted runs of merged tables in linear time
         order = np.argsort(keys, kind="stable")
     else:
         keys = np.ascontiguousarray(rows.astype(">u4")).view(np.dtype((np.void, 4 * n))).ravel()
