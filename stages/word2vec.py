@@ -1,0 +1,62 @@
+"""Stage word2vec: word and character vectors (Keras or gensim engine), evaluated on CA8."""
+
+import argparse
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from zhpipe import stagerun, tracking
+from zhpipe.embeddings import training
+from zhpipe.params import Section, load_section
+
+
+class Word2VecParams(Section):
+    engine: Literal["auto", "keras", "gensim"] = "auto"
+    input: Literal["mined", "gold"] = "mined"
+    extra_corpora: bool = True
+    mode: Literal["skipgram", "cbow"] = "skipgram"
+    dim: int = Field(default=100, ge=2, le=2048)
+    window: int = Field(default=5, ge=1, le=50)
+    negative: int = Field(default=5, ge=1, le=64)
+    sample: float = Field(default=1e-3, ge=0.0)
+    min_count: int = Field(default=5, ge=1)
+    epochs: int = Field(default=5, ge=1)
+    alpha: float = Field(default=0.025, gt=0)
+    min_alpha: float = Field(default=0.0001, ge=0)
+    seed: int = 1
+    workers: int = Field(default=2, ge=1)
+    batch_size: int = Field(default=4096, ge=1)
+    char_vectors: bool = True
+    probe_words: list[str] = Field(default_factory=list)
+    projection_groups: dict[str, list[str]] = Field(default_factory=dict)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--lexicon", type=Path, required=True)
+    ap.add_argument("--mined", type=Path, required=True, help="corpus segmented by the lexicon")
+    ap.add_argument("--gold", type=Path, help="prepared pd1998 folder (gold segmentation)")
+    ap.add_argument("--extra", type=Path, nargs="*", default=[], help="prepared LCSTS/CMRC folders")
+    ap.add_argument("--ca8", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--metrics", type=Path, required=True)
+    ap.add_argument("--plot", type=Path)
+    ap.add_argument("--params", default="params.yaml")
+    args = ap.parse_args(argv)
+    p = load_section("word2vec", Word2VecParams, args.params)
+
+    t0 = time.perf_counter()
+    sentences, sources = training.training_corpus(
+        args.mined, args.lexicon, gold=args.gold if p.input == "gold" else None,
+        extra=args.extra if p.extra_corpora else [])
+    metrics = training.run(sentences, p, args.out, args.ca8, args.plot)
+    metrics["corpus"] = {**sources, "input": p.input}
+    metrics["seconds_total"] = round(time.perf_counter() - t0, 2)
+    tracking.record_stage("word2vec", p, metrics, args.metrics,
+                          artifacts=[args.plot] if args.plot else [])
+
+
+if __name__ == "__main__":
+    stagerun.run("word2vec", main)
