@@ -3,34 +3,11 @@
 import argparse
 import time
 from pathlib import Path
-from typing import Literal
-
-from pydantic import Field
 
 from zhpipe import stagerun, tracking
 from zhpipe.embeddings import training
-from zhpipe.params import Section, load_section
-
-
-class Word2VecParams(Section):
-    engine: Literal["auto", "keras", "gensim"] = "auto"
-    input: Literal["mined", "gold"] = "mined"
-    extra_corpora: bool = True
-    mode: Literal["skipgram", "cbow"] = "skipgram"
-    dim: int = Field(default=100, ge=2, le=2048)
-    window: int = Field(default=5, ge=1, le=50)
-    negative: int = Field(default=5, ge=1, le=64)
-    sample: float = Field(default=1e-3, ge=0.0)
-    min_count: int = Field(default=5, ge=1)
-    epochs: int = Field(default=5, ge=1)
-    alpha: float = Field(default=0.025, gt=0)
-    min_alpha: float = Field(default=0.0001, ge=0)
-    seed: int = 1
-    workers: int = Field(default=2, ge=1)
-    batch_size: int = Field(default=4096, ge=1)
-    char_vectors: bool = True
-    probe_words: list[str] = Field(default_factory=list)
-    projection_groups: dict[str, list[str]] = Field(default_factory=dict)
+from zhpipe.embeddings.training import Word2VecParams
+from zhpipe.params import load_section
 
 
 def main(argv=None):

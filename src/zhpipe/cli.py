@@ -6,6 +6,8 @@
     zhpipe tracking sync           log runs queued while the MLflow server was unreachable
     zhpipe mine FILE... --out lexicon.tsv [--background FILE...]
     zhpipe segment [--model lexicon] [--lexicon PATH] < in.txt > out.txt
+    zhpipe similar WORD [-n 10]
+    zhpipe analogy A B C
 """
 
 from __future__ import annotations
@@ -147,9 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tracking", help="MLflow: show the store, or log queued runs")
     t.add_argument("action", choices=["sync", "uri"])
     t.set_defaults(func=cmd_tracking)
-    from zhpipe.mining.cli import add_parsers
+    from zhpipe.embeddings import cli as embeddings_cli
+    from zhpipe.mining import cli as mining_cli
 
-    add_parsers(sub)
+    mining_cli.add_parsers(sub)
+    embeddings_cli.add_parsers(sub)
     return ap
 
 

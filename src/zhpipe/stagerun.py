@@ -9,18 +9,19 @@ from collections.abc import Callable
 from zhpipe.corpus.download import DownloadError
 from zhpipe.corpus.extract import CorruptArchive, UnsafeArchive
 from zhpipe.corpus.text import CorpusError
+from zhpipe.embeddings.vocab import EmbeddingError
 from zhpipe.params import ParamsError
 
 #: Errors that carry a complete message for the user: printed without a traceback.
 USER_ERRORS = (ParamsError, DownloadError, CorpusError, CorruptArchive, UnsafeArchive,
-               FileNotFoundError)
+               EmbeddingError, FileNotFoundError)
 
 
 def run(stage: str, main: Callable[[list[str] | None], None]) -> None:
     """Run a stage's ``main`` with logging set up; user errors exit 2 with the message only."""
     logging.basicConfig(level=logging.INFO, format=f"[{stage}] %(levelname)s %(message)s",
                         stream=sys.stderr)
-    for noisy in ("urllib3", "alembic", "mlflow", "git", "matplotlib"):
+    for noisy in ("urllib3", "alembic", "mlflow", "git", "matplotlib", "gensim", "smart_open"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         main(None)

@@ -5,14 +5,38 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import Field
 
 from zhpipe.embeddings.evaluate import evaluate_analogies, neighbours, project_2d, read_analogies
 from zhpipe.embeddings.io import save_npz, save_text, save_vocab
 from zhpipe.embeddings.vocab import EmbeddingError, Vocab
+from zhpipe.params import Section
 
 log = logging.getLogger(__name__)
+
+
+class Word2VecParams(Section):
+    engine: Literal["auto", "keras", "gensim"] = "auto"
+    input: Literal["mined", "gold"] = "mined"
+    extra_corpora: bool = True
+    mode: Literal["skipgram", "cbow"] = "skipgram"
+    dim: int = Field(default=100, ge=2, le=2048)
+    window: int = Field(default=5, ge=1, le=50)
+    negative: int = Field(default=5, ge=1, le=64)
+    sample: float = Field(default=1e-3, ge=0.0)
+    min_count: int = Field(default=5, ge=1)
+    epochs: int = Field(default=5, ge=1)
+    alpha: float = Field(default=0.025, gt=0)
+    min_alpha: float = Field(default=0.0001, ge=0)
+    seed: int = 1
+    workers: int = Field(default=2, ge=1)
+    batch_size: int = Field(default=4096, ge=1)
+    char_vectors: bool = True
+    probe_words: list[str] = Field(default_factory=list)
+    projection_groups: dict[str, list[str]] = Field(default_factory=dict)
 
 
 def _lines(path: Path):
@@ -125,7 +149,7 @@ def run(sentences: list[list[str]], p, out: Path, ca8: Path, plot: Path | None) 
             metrics["neighbours"][w] = [x for x, _ in neighbours(vocab.words, vectors, w, 8)]
         except KeyError:
             metrics["neighbours"][w] = []
-    if plot is not None and p.projection_groups:
+    if plot is not None:
         metrics["projection"] = plot_projection(vocab.words, vectors, p.projection_groups, plot)
     if p.char_vectors:
         chars = [list("".join(s)) for s in sentences]
@@ -178,14 +202,17 @@ def plot_projection(words: list[str], vectors: np.ndarray, groups: dict[str, lis
 
     index = {w: i for i, w in enumerate(words)}
     chosen = [(g, w) for g, ws in groups.items() for w in ws if w in index]
-    if len(chosen) < 3:
-        return {"plotted": 0}
-    xy = project_2d(vectors[[index[w] for _, w in chosen]])
     font = _cjk_font()
     if font:
         plt.rcParams["font.family"] = font
     fig, ax = plt.subplots(figsize=(7, 5))
     labels = {}
+    if len(chosen) < 3:  # the declared output is always written, saying why it is empty
+        ax.text(0.5, 0.5, f"only {len(chosen)} of the group words are in the vocabulary",
+                ha="center", va="center", transform=ax.transAxes)
+        groups = {}
+    else:
+        xy = project_2d(vectors[[index[w] for _, w in chosen]])
     for gi, g in enumerate(groups):
         sel = [i for i, (gg, _) in enumerate(chosen) if gg == g]
         ax.scatter(xy[sel, 0], xy[sel, 1], label=g, color=f"C{gi}")
@@ -193,11 +220,12 @@ def plot_projection(words: list[str], vectors: np.ndarray, groups: dict[str, lis
             text = chosen[i][1] if font else str(i)
             labels[str(i)] = chosen[i][1]
             ax.annotate(text, xy[i], fontsize=8, xytext=(2, 2), textcoords="offset points")
-    ax.legend()
+    if groups:
+        ax.legend()
     ax.set_title("Word vectors, first two principal components")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path, "wb") as fh:
         fig.savefig(fh, format="png", dpi=110)
     plt.close(fig)
-    return {"plotted": len(chosen), "labels": labels if not font else {}}
+    return {"plotted": len(chosen) if groups else 0, "labels": labels if not font else {}}

@@ -1,0 +1,71 @@
+"""``zhpipe similar`` and ``zhpipe analogy``: query the pipeline's word vectors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DEFAULT = "data/word2vec/vectors.npz"
+
+
+def _load(path: str):
+    from zhpipe.embeddings.evaluate import unit_rows
+    from zhpipe.embeddings.io import load_npz
+
+    if not Path(path).exists():
+        print(f"error: {path}: no vectors; run the pipeline (word2vec stage) first",
+              file=sys.stderr)
+        return None
+    words, vectors, _ = load_npz(path)
+    return words, vectors, unit_rows(vectors)
+
+
+def cmd_similar(args) -> int:
+    from zhpipe.embeddings.evaluate import neighbours
+
+    loaded = _load(args.vectors)
+    if loaded is None:
+        return 2
+    words, vectors, unit = loaded
+    try:
+        for w, s in neighbours(words, vectors, args.word, args.n, unit=unit):
+            print(f"{w}\t{s:.4f}")
+    except KeyError:
+        print(f"'{args.word}' is not in the vocabulary ({len(words):,} words)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_analogy(args) -> int:
+    import numpy as np
+
+    from zhpipe.embeddings.evaluate import solve_analogies
+
+    loaded = _load(args.vectors)
+    if loaded is None:
+        return 2
+    words, _, unit = loaded
+    index = {w: i for i, w in enumerate(words)}
+    missing = [w for w in (args.a, args.b, args.c) if w not in index]
+    if missing:
+        print(f"not in the vocabulary: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    a, b, c = (np.array([index[w]]) for w in (args.a, args.b, args.c))
+    for method in ("add", "mul"):
+        pred = solve_analogies(unit, a, b, c, method)[0]
+        print(f"{args.a} : {args.b} :: {args.c} : {words[pred]}\t(3Cos{method.title()})")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    s = sub.add_parser("similar", help="nearest words by cosine similarity")
+    s.add_argument("word")
+    s.add_argument("-n", type=int, default=10)
+    s.add_argument("--vectors", default=DEFAULT)
+    s.set_defaults(func=cmd_similar)
+    a = sub.add_parser("analogy", help="A is to B as C is to ?")
+    a.add_argument("a")
+    a.add_argument("b")
+    a.add_argument("c")
+    a.add_argument("--vectors", default=DEFAULT)
+    a.set_defaults(func=cmd_analogy)
