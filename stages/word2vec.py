@@ -7,7 +7,7 @@ from pathlib import Path
 from zhpipe import stagerun, tracking
 from zhpipe.embeddings import training
 from zhpipe.embeddings.training import Word2VecParams
-from zhpipe.params import load_section
+from zhpipe.params import ParamsError, load_section
 
 
 def main(argv=None):
@@ -25,9 +25,13 @@ def main(argv=None):
     p = load_section("word2vec", Word2VecParams, args.params)
 
     t0 = time.perf_counter()
+    user = [Path(f) for f in p.user_files]
+    for f in user:
+        if not f.is_file():
+            raise ParamsError(f"{args.params}: word2vec.user_files: {f} is not a file")
     sentences, sources = training.training_corpus(
         args.mined, args.lexicon, gold=args.gold if p.input == "gold" else None,
-        extra=args.extra if p.extra_corpora else [])
+        extra=args.extra if p.extra_corpora else [], user_files=user)
     metrics = training.run(sentences, p, args.out, args.ca8, args.plot)
     metrics["corpus"] = {**sources, "input": p.input}
     metrics["seconds_total"] = round(time.perf_counter() - t0, 2)

@@ -97,3 +97,23 @@ def test_mine_writes_a_lexicon_and_domain_terms(tmp_path):
     empty.write_text("")
     bad = _zhpipe("mine", str(empty), "--out", str(tmp_path / "x.tsv"), "--quiet")
     assert bad.returncode == 2 and b"empty" in bad.stderr
+
+
+def test_similar_and_analogy_commands(tmp_path):
+    import numpy as np
+
+    from zhpipe.embeddings.io import save_npz
+
+    words = ["王", "后", "男", "女", "猫"]
+    vec = np.array([[1, 1, 1, 0], [-1, 1, 1, 0], [1, 0, 1, 0], [-1, 0, 1, 0], [0, 0, 0, 1]], float)
+    save_npz(tmp_path / "v.npz", words, vec, np.array([5, 4, 3, 2, 1]))
+    out = _zhpipe("similar", "王", "-n", "2", "--vectors", str(tmp_path / "v.npz"))
+    assert out.returncode == 0
+    assert [line.split("\t")[0] for line in out.stdout.decode().splitlines()] == ["男", "后"]
+    missing = _zhpipe("similar", "狗", "--vectors", str(tmp_path / "v.npz"))
+    assert missing.returncode == 1 and "'狗' is not in the vocabulary" in missing.stderr.decode()
+    ana = _zhpipe("analogy", "男", "女", "王", "--vectors", str(tmp_path / "v.npz"))
+    assert ana.returncode == 0
+    assert ana.stdout.decode().splitlines()[0].startswith("男 : 女 :: 王 : 后")
+    none = _zhpipe("similar", "王", "--vectors", str(tmp_path / "nope.npz"))
+    assert none.returncode == 2 and b"no vectors" in none.stderr

@@ -139,3 +139,23 @@ def test_sgns_model_round_trips_through_keras_file(tmp_path):
     m.save(tmp_path / "m.keras")
     m2 = keras.saving.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(keras.ops.convert_to_numpy(m2(x)), keras.ops.convert_to_numpy(y))
+
+
+def test_training_corpus_segments_extra_prose_and_user_files(tmp_path):
+    from zhpipe.embeddings.training import training_corpus
+
+    (tmp_path / "lex.tsv").write_text("北京 10\n欢迎 8\n你 5\n天气 4\n", encoding="utf-8")
+    (tmp_path / "mined.txt").write_text("北京 欢迎 你\n\n", encoding="utf-8")
+    lcsts = tmp_path / "lcsts"
+    lcsts.mkdir()
+    (lcsts / "train.tsv").write_text("北京天气\t欢迎你\n", encoding="utf-8")
+    cmrc = tmp_path / "cmrc"
+    cmrc.mkdir()
+    (cmrc / "x.doc_query").write_text("1 ||| 北京 天气\n<qid_0> ||| XXXXX 欢迎\n", encoding="utf-8")
+    user = tmp_path / "mine.txt"
+    user.write_text("欢迎北京\n", encoding="utf-8")
+    sents, src = training_corpus(tmp_path / "mined.txt", tmp_path / "lex.tsv",
+                                 extra=[lcsts, cmrc], user_files=[user])
+    assert sents == [["北京", "欢迎", "你"], ["北京", "天气"], ["欢迎", "你"], ["北京", "天气"],
+                     ["欢迎", "北京"]]
+    assert src["extra_sentences"] == 4 and src["tokens"] == 11

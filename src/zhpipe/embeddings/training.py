@@ -22,6 +22,7 @@ class Word2VecParams(Section):
     engine: Literal["auto", "keras", "gensim"] = "auto"
     input: Literal["mined", "gold"] = "mined"
     extra_corpora: bool = True
+    user_files: list[str] = Field(default_factory=list)
     mode: Literal["skipgram", "cbow"] = "skipgram"
     dim: int = Field(default=100, ge=2, le=2048)
     window: int = Field(default=5, ge=1, le=50)
@@ -59,7 +60,8 @@ def extra_texts(folder: Path):
 
 
 def training_corpus(mined: Path, lexicon: Path, gold: Path | None = None,
-                    extra: list[Path] = ()) -> tuple[list[list[str]], dict]:
+                    extra: list[Path] = (), user_files: list[Path] = (),
+                    ) -> tuple[list[list[str]], dict]:
     """Sentences (word lists): the mining corpus segmented by the mined lexicon (or the 1998
     corpus with its gold segmentation when ``gold`` is given, plus the test texts as mined),
     and the extra prose segmented by the mined lexicon."""
@@ -75,9 +77,13 @@ def training_corpus(mined: Path, lexicon: Path, gold: Path | None = None,
     else:
         sentences.extend(s.split() for s in _lines(mined) if s)
         sources["mined_sentences"] = len(sentences)
-    if extra:
+    if extra or user_files:
+        from zhpipe.corpus.text import clean_raw, read_lines
+
         seg = UnigramSegmenter.from_counts(read_lexicon_counts(lexicon))
         texts = [t for folder in extra for t in extra_texts(folder)]
+        for f in user_files:
+            texts.extend(t for _, line in read_lines(f, keep_empty=False) if (t := clean_raw(line)))
         before = len(sentences)
         for i in range(0, len(texts), 20000):
             sentences.extend(w for w in seg.segment_lines(texts[i:i + 20000]) if w)
