@@ -136,6 +136,25 @@ LCSTS_P3 = ("<doc id=0>\n    <human_label>5</human_label>\n    <summary>\n      
             "    </summary>\n    <short_text>\n        无关的文字。\n    </short_text>\n</doc>\n")
 
 
+WIKI_DUMP = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" xml:lang="zh">
+  <page><title>北京</title><ns>0</ns><id>1</id><revision><text>{{Infobox|名稱=北京}}
+'''北京'''是[[中華人民共和國]]的首都，也是全國的政治中心。&lt;ref&gt;某書&lt;/ref&gt;
+
+[[File:Beijing.jpg|thumb|北京的照片說明文字]]
+北京有很多歷史悠久的名勝古蹟。[[Category:城市]]
+[[en:Beijing]]</text></revision></page>
+  <page><title>北平</title><ns>0</ns><id>2</id><redirect title="北京" /><revision><text>#REDIRECT [[北京]]</text></revision></page>
+  <page><title>Wikipedia:關於</title><ns>4</ns><id>3</id><revision><text>這是一個項目頁面，不是條目內容。</text></revision></page>
+</mediawiki>
+"""
+
+
+def make_wiki_dump() -> bytes:
+    import bz2
+
+    return bz2.compress(WIKI_DUMP.encode("utf-8"))
+
+
 def tiny_catalogue(server: Server, mirror: Path) -> dict:
     """A catalogue with the real dataset names whose sources are tiny files on ``server`` (and,
     for ca8, in the offline ``mirror``), with their true checksums."""
@@ -196,6 +215,10 @@ def tiny_catalogue(server: Server, mirror: Path) -> dict:
             "files": {name: {"url": server.base + f"/unreachable/{name}",
                              "mirror": f"ca8/CA8/{name}", "sha256": sha(CA8.encode())}
                       for name in ("morphological.txt", "semantic.txt")}},
+        "zhwiki": {
+            "description": "tiny wiki", "licence": "test",
+            "files": {"zhwiki-latest-pages-articles.xml.bz2": {
+                "url": server.add("/zhwiki.xml.bz2", make_wiki_dump())}}},
         "lcsts": {
             "description": "tiny lcsts", "licence": "test",
             "files": {

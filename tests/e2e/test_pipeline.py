@@ -15,7 +15,7 @@ from conftest import tiny_catalogue
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAGES = {f"{s}@{d}" for s in ("download", "prepare")
-          for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "ca8", "lcsts")} | {
+          for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "ca8", "lcsts", "zhwiki")} | {
     "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "report"}
 
 
@@ -74,6 +74,8 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     assert couplet["files"]["test.tsv"]["sentences"] == 2
     ca8 = json.loads((proj / "data/raw/ca8/MANIFEST.json").read_text())
     assert ca8["origin"] == "mirror"
+    wiki = (proj / "data/prepared/zhwiki/raw.txt").read_text(encoding="utf-8")
+    assert "北京是中华人民共和国的首都" in wiki  # the dump, streamed, simplified, markup gone
     sighan = json.loads((proj / "reports/metrics/download/sighan2005.json").read_text())
     assert sighan["unverified_files"] == 3 and sighan["missing_optional_files"] == 1
     page = (proj / "reports/index.html").read_text(encoding="utf-8")

@@ -78,6 +78,7 @@ class Dataset(Section):
     description: str
     licence: str
     homepage: str = ""
+    enabled: bool = True  # false: the stage records the dataset as disabled and fetches nothing
     url: str | None = None
     pypi: str | None = None
     archive: Literal["zip", "tar.gz", "tar"] | None = None

@@ -80,6 +80,15 @@ def in_mirror(ds: Dataset, mirror: Path | None) -> bool:
 def fetch_dataset(name: str, ds: Dataset, out_dir: str | os.PathLike, settings: Settings) -> dict:
     """Fetch, verify and install dataset ``name`` into ``out_dir``; return its manifest."""
     out_dir = Path(out_dir)
+    if not ds.enabled:
+        manifest = {"dataset": name, "description": ds.description, "licence": ds.licence,
+                    "origin": "disabled", "source": ds.source, "archive": None, "files": {},
+                    "missing_optional": []}
+        with atomic_dir(out_dir) as tmp:
+            write_json(tmp / "MANIFEST.json", manifest)
+        log.info("%s: disabled in params (download.catalogue.%s.enabled); nothing fetched",
+                 name, name)
+        return manifest
     use_mirror = in_mirror(ds, settings.mirror)
     source = f"mirror {settings.mirror}" if use_mirror else ds.source
     if settings.mirror is not None and not use_mirror:

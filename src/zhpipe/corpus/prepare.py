@@ -94,9 +94,14 @@ class NoOptions(Section):
     pass
 
 
+class WikiOptions(Section):
+    max_articles: int | None = Field(default=None, ge=1)  # None: the whole dump
+    min_chars: int = Field(default=10, ge=1)  # shorter lines (headings, stubs) are dropped
+
+
 OPTIONS: dict[str, type[Section]] = {
     "pd1998": Pd1998Options, "sighan2005": NoOptions, "couplet": NoOptions,
-    "cmrc2017": NoOptions, "ca8": NoOptions, "lcsts": LcstsOptions,
+    "cmrc2017": NoOptions, "ca8": NoOptions, "lcsts": LcstsOptions, "zhwiki": WikiOptions,
 }
 
 
@@ -294,7 +299,24 @@ def prepare_lcsts(raw: Path, out: Path, opts: LcstsOptions, max_chars: int) -> l
     return rows
 
 
+def prepare_zhwiki(raw: Path, out: Path, opts: WikiOptions, max_chars: int) -> list[dict]:
+    """Article text of the Wikipedia dump, simplified, one sentence per line (``raw.txt``). A
+    dataset disabled in the download catalogue yields an empty ``raw.txt`` (documented)."""
+    from zhpipe.corpus.wiki import extract
+
+    dumps = sorted(raw.glob("*.xml.bz2")) + sorted(raw.glob("*.xml"))
+    if not dumps:
+        (out / "raw.txt").write_text("", encoding="utf-8")
+        return [{"corpus": "zhwiki", "file": "raw.txt", "kind": "raw", "sentences": 0,
+                 "words": None, "characters": 0, "vocabulary": 0,
+                 "vocabulary_of": "characters"}]
+    lines = (p for path in dumps for line in extract(path, opts.max_articles, opts.min_chars)
+             for p in split_long(line, max_chars, segmented=False))
+    return [write_corpus(out, "zhwiki", "raw.txt", "raw", lines)]
+
+
 PREPARERS: dict[str, Callable[[Path, Path, Section, int], list[dict]]] = {
     "pd1998": prepare_pd1998, "sighan2005": prepare_sighan2005, "couplet": prepare_couplet,
     "cmrc2017": prepare_cmrc2017, "ca8": prepare_ca8, "lcsts": prepare_lcsts,
+    "zhwiki": prepare_zhwiki,
 }

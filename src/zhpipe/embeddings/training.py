@@ -52,6 +52,9 @@ def extra_texts(folder: Path):
     for path in sorted(folder.glob("*.tsv")):
         for line in _lines(path):
             yield from (x for x in line.split("\t") if x)
+    raw = folder / "raw.txt"  # plain prose (the Wikipedia dump)
+    if raw.exists():
+        yield from (line for line in _lines(raw) if line)
     for path in sorted(folder.glob("*.doc_query")):
         for line in _lines(path):
             head, _, body = line.partition(" ||| ")
