@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAGES = {f"{s}@{d}" for s in ("download", "prepare")
           for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "ca8", "lcsts", "zhwiki")} | {
-    "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "report"}
+    "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "train_crf", "report"}
 
 
 def _copy_project(dest: Path) -> None:
@@ -54,9 +54,12 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     params = yaml.safe_load((proj / "params.yaml").read_text(encoding="utf-8"))
     params["download"].update(catalogue=tiny_catalogue(http_server, tmp_path / "mirror"),
                               mirror=str(tmp_path / "mirror"), retries=1, timeout_s=5)
-    # tiny data: tiny models
+    # tiny data: tiny models, and a dev split even from six sentences
+    params["prepare"]["corpora"]["pd1998"].update(dev_fraction=0.4, block_size=1)
     params["mine_words"].update(min_count=1, min_word_count=1, curve_thresholds=[2.0])
     params["word2vec"].update(engine="gensim", min_count=1, dim=8, epochs=1, workers=1)
+    params["train_crf"].update(filters=8, char_dim=8, bigram_dim=4, seg_epochs=1, ner_epochs=1,
+                               dilations=[1])
     (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MLFLOW_", "ZHPIPE_", "DVC_"))}
@@ -109,7 +112,8 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     #    not the n-gram counts or the miner, which read only the unchanged raw text.
     out = _run([BIN / "dvc", "repro"], proj, env)
     ran = set(re.findall(r"Running stage '([^']+)'", out))
-    assert "prepare@pd1998" in ran and ran <= {"prepare@pd1998", "word2vec", "report"}
+    assert "prepare@pd1998" in ran and ran <= {"prepare@pd1998", "word2vec", "train_crf",
+                                                "report"}
     dvc_runs = [r for r in _mlflow_runs(proj) if r.data.tags.get("zhpipe.runner") == "dvc"]
     assert {r.data.tags["zhpipe.stage"] for r in dvc_runs} == ran
 

@@ -87,18 +87,25 @@ class CRF(keras.layers.Layer):
         end = self.end + ops.convert_to_tensor(self._end_mask)
         return trans, start, end
 
+    @staticmethod
+    def _steps(x, mask):
+        """Time-major steps 1..T-1, the mask as a last column: one tensor, because
+        TensorFlow's scan over several tensors of unknown length fails (keras 3.15)."""
+        m = ops.cast(mask[:, 1:, None], "float32")
+        return ops.transpose(ops.concatenate([x[:, 1:], m], axis=2), (1, 0, 2))
+
     def log_partition(self, x, mask):
         """log Z for each sequence: x (B, T, K) float, mask (B, T) bool (prefix of True)."""
         trans, start, end = self._params()
         x = ops.cast(x, "float32")
         alpha0 = start[None, :] + x[:, 0]
-        xs = (ops.transpose(x[:, 1:], (1, 0, 2)), ops.transpose(mask[:, 1:], (1, 0)))
+        xs = self._steps(x, mask)
 
         def step(alpha, inputs):
-            emit, m = inputs
+            emit, m = inputs[:, :-1], inputs[:, -1] > 0.5
             new = ops.logsumexp(alpha[:, :, None] + trans[None], axis=1) + emit
             alpha = ops.where(m[:, None], new, alpha)
-            return alpha, None
+            return alpha, alpha  # (TensorFlow's scan wants outputs shaped like the carry)
 
         alpha, _ = ops.scan(step, alpha0, xs)
         return ops.logsumexp(alpha + end[None, :], axis=1)
@@ -136,10 +143,10 @@ class CRF(keras.layers.Layer):
         x = ops.cast(x, "float32")
         t_len = x.shape[1]
         score0 = start[None, :] + x[:, 0]
-        xs = (ops.transpose(x[:, 1:], (1, 0, 2)), ops.transpose(mask[:, 1:], (1, 0)))
+        xs = self._steps(x, mask)
 
         def step(score, inputs):
-            emit, m = inputs
+            emit, m = inputs[:, :-1], inputs[:, -1] > 0.5
             cand = score[:, :, None] + trans[None]  # (B, K_from, K_to)
             best_prev = ops.cast(ops.argmax(cand, axis=1), "int32")
             new = ops.max(cand, axis=1) + emit
@@ -182,15 +189,13 @@ def viterbi_numpy(x: np.ndarray, lengths: np.ndarray, trans: np.ndarray, start: 
         live = (t < lengths)[:, None]
         score = np.where(live, new, score)
         back[:, t - 1] = np.where(live, best, np.arange(k)[None, :])
-    out = []
     last = (score + end[None, :]).argmax(axis=1)
-    for i in range(b):
-        n = int(lengths[i])
-        tags = np.empty(n, dtype=np.int32)
-        tag = last[i]
-        for t in range(n - 1, -1, -1):
-            tags[t] = tag
-            if t:
-                tag = back[i, t - 1, tag]
-        out.append(tags)
-    return out
+    # backtrack the whole batch at once; padded steps point every tag to itself
+    tags = np.zeros((b, t_len), dtype=np.int32)
+    tag = last
+    rows = np.arange(b)
+    for t in range(t_len - 1, -1, -1):
+        tags[:, t] = tag
+        if t:
+            tag = back[rows, t - 1, tag]
+    return [tags[i, : int(lengths[i])] for i in range(b)]

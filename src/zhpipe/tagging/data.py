@@ -1,0 +1,171 @@
+"""Sequence-labelling data: BMES and BIO tags, vocabularies, features, batches.
+
+* Segmentation: each character of a word gets B (begin), M (middle), E (end), or S (a word of
+  one character).
+* Names: the 1998 tags nr (person), ns (place), nt (organisation) become BIO entities PER, LOC,
+  ORG; a surname and a given name (江/nr 泽民/nr) form one PER entity.
+* Features per character: its id, the id of the bigram it starts, and, from a lexicon, whether a
+  word of length 2, 3 or 4 starts or ends here (6 binary flags).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+SEG_TAGS = ["B", "M", "E", "S"]
+NER_TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"]
+NER_TYPES = {"nr": "PER", "ns": "LOC", "nt": "ORG"}
+PAD, UNK = 0, 1
+LEX_LENGTHS = (2, 3, 4)
+
+
+def words_to_bmes(words: Sequence[str]) -> list[str]:
+    tags = []
+    for w in words:
+        tags.extend(["S"] if len(w) == 1 else ["B"] + ["M"] * (len(w) - 2) + ["E"])
+    return tags
+
+
+def bmes_to_words(chars: str, tags: Sequence[str]) -> list[str]:
+    """Rebuild words; an ill-formed sequence still yields every character (a word starts at B
+    or S, or after E/S)."""
+    words, cur = [], ""
+    for ch, t in zip(chars, tags, strict=True):
+        if t in ("B", "S") and cur:
+            words.append(cur)
+            cur = ""
+        cur += ch
+        if t in ("E", "S"):
+            words.append(cur)
+            cur = ""
+    if cur:
+        words.append(cur)
+    return words
+
+
+def pos_to_bio(tokens: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
+    """``[(word, tag)]`` of a 1998 sentence -> (characters, BIO tags over characters)."""
+    chars, tags = [], []
+    prev_type = None
+    for word, tag in tokens:
+        typ = NER_TYPES.get(tag)
+        cont = typ == "PER" and prev_type == "PER"  # surname + given name
+        for i, ch in enumerate(word):
+            chars.append(ch)
+            if typ is None:
+                tags.append("O")
+            elif i == 0 and not cont:
+                tags.append(f"B-{typ}")
+            else:
+                tags.append(f"I-{typ}")
+        prev_type = typ
+    return "".join(chars), tags
+
+
+def bio_entities(tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(type, start, end) spans of a BIO sequence (an I- without B- starts an entity)."""
+    out, start, typ = [], None, None
+    for i, t in enumerate(list(tags) + ["O"]):
+        if t.startswith("I-") and typ == t[2:]:
+            continue
+        if typ is not None:
+            out.append((typ, start, i))
+            typ = None
+        if t != "O" and i < len(tags):
+            typ, start = t[2:], i
+    return out
+
+
+@dataclass
+class Vocab:
+    chars: dict[str, int]
+    bigrams: dict[str, int]
+
+    @classmethod
+    def build(cls, texts: Iterable[str], min_bigram: int = 2) -> Vocab:
+        c, b = Counter(), Counter()
+        for t in texts:
+            c.update(t)
+            b.update(t[i:i + 2] for i in range(len(t) - 1))
+        chars = {ch: i + 2 for i, (ch, _) in enumerate(c.most_common())}
+        bigrams = {bg: i + 2 for i, (bg, n) in enumerate(b.most_common()) if n >= min_bigram}
+        return cls(chars, bigrams)
+
+    def save(self, path: str | os.PathLike) -> None:
+        from zhpipe.fsutil import write_json
+
+        write_json(path, {"chars": self.chars, "bigrams": self.bigrams})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Vocab:
+        with open(path, encoding="utf-8") as fh:
+            d = json.load(fh)
+        return cls(d["chars"], d["bigrams"])
+
+
+class LexiconFlags:
+    """Word-boundary flags from a lexicon: does a word of length k start / end at each char?"""
+
+    def __init__(self, words: Iterable[str]):
+        self.words = {k: {w for w in words if len(w) == k} for k in LEX_LENGTHS}
+
+    def flags(self, text: str) -> np.ndarray:
+        n = len(text)
+        out = np.zeros((n, 2 * len(LEX_LENGTHS)), dtype=np.float32)
+        for j, k in enumerate(LEX_LENGTHS):
+            ws = self.words[k]
+            for i in range(n - k + 1):
+                if text[i:i + k] in ws:
+                    out[i, 2 * j] = 1.0
+                    out[i + k - 1, 2 * j + 1] = 1.0
+        return out
+
+
+def encode(text: str, vocab: Vocab, lex: LexiconFlags | None) -> dict[str, np.ndarray]:
+    chars = np.array([vocab.chars.get(ch, UNK) for ch in text], dtype=np.int32)
+    big = np.array([vocab.bigrams.get(text[i:i + 2], UNK) if i + 1 < len(text) else PAD
+                    for i in range(len(text))], dtype=np.int32)
+    feats = {"chars": chars, "bigrams": big}
+    feats["lexicon"] = (lex.flags(text) if lex is not None
+                        else np.zeros((len(text), 2 * len(LEX_LENGTHS)), np.float32))
+    return feats
+
+
+def pad_batch(items: list[dict[str, np.ndarray]], labels: list[np.ndarray] | None = None):
+    t = max(len(it["chars"]) for it in items)
+    b = len(items)
+    x = {"chars": np.zeros((b, t), np.int32), "bigrams": np.zeros((b, t), np.int32),
+         "lexicon": np.zeros((b, t, 2 * len(LEX_LENGTHS)), np.float32)}
+    for i, it in enumerate(items):
+        n = len(it["chars"])
+        for k in x:
+            x[k][i, :n] = it[k]
+    if labels is None:
+        return x
+    y = np.full((b, t), -1, np.int32)
+    for i, lab in enumerate(labels):
+        y[i, :len(lab)] = lab
+    return x, y
+
+
+def split_for_model(text: str, max_len: int) -> list[str]:
+    """Pieces of at most ``max_len`` characters, cut after sentence punctuation when possible
+    (the pieces are tagged separately and rejoined: nothing is truncated)."""
+    if len(text) <= max_len:
+        return [text]
+    pieces, start = [], 0
+    while start < len(text):
+        end = min(start + max_len, len(text))
+        if end < len(text):
+            cut = max(text.rfind(p, start, end) for p in "。！？；，、")
+            if cut > start:
+                end = cut + 1
+        pieces.append(text[start:end])
+        start = end
+    return pieces

@@ -1,0 +1,28 @@
+"""The ``train_crf`` section of params.yaml."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from zhpipe.params import Section
+
+
+class CrfParams(Section):
+    encoder: Literal["cnn", "bilstm"] = "cnn"
+    filters: int = Field(default=128, ge=8)
+    dilations: list[int] = Field(default_factory=lambda: [1, 2, 4])
+    char_dim: int = Field(default=64, ge=4)
+    bigram_dim: int = Field(default=32, ge=4)
+    dropout: float = Field(default=0.2, ge=0.0, lt=1.0)
+    use_lexicon: bool = True
+    char_init: bool = True
+    tokens_per_batch: int = Field(default=4096, ge=64)
+    learning_rate: float = Field(default=0.002, gt=0)
+    seg_epochs: int = Field(default=4, ge=1)
+    ner_epochs: int = Field(default=4, ge=1)
+    patience: int = Field(default=2, ge=1)
+    max_len: int = Field(default=200, ge=16)
+    max_train_sentences: int | None = Field(default=None, ge=1)
+    seed: int = 1

@@ -1,0 +1,230 @@
+"""A character tagger (embeddings -> dilated CNN or BiLSTM -> CRF) for segmentation and names."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from zhpipe.tagging.crf import CRF, bio_constraints, bmes_constraints, viterbi_numpy
+from zhpipe.tagging.data import (
+    LEX_LENGTHS,
+    SEG_TAGS,
+    LexiconFlags,
+    Vocab,
+    encode,
+    pad_batch,
+    split_for_model,
+)
+
+log = logging.getLogger(__name__)
+
+
+def build_model(n_chars: int, n_bigrams: int, tags: list[str], *, char_dim: int = 64,
+                bigram_dim: int = 32, filters: int = 128, dilations: Sequence[int] = (1, 2, 4),
+                encoder: str = "cnn", dropout: float = 0.2,
+                char_init: np.ndarray | None = None) -> keras.Model:
+    chars = keras.Input((None,), dtype="int32", name="chars")
+    bigrams = keras.Input((None,), dtype="int32", name="bigrams")
+    lexicon = keras.Input((None, 2 * len(LEX_LENGTHS)), dtype="float32", name="lexicon")
+    init = "uniform" if char_init is None else keras.initializers.Constant(char_init)
+    e = keras.layers.Concatenate()([
+        keras.layers.Embedding(n_chars, char_dim if char_init is None else char_init.shape[1],
+                               embeddings_initializer=init, name="char_emb")(chars),
+        keras.layers.Embedding(n_bigrams, bigram_dim, name="bigram_emb")(bigrams),
+        lexicon])
+    h = keras.layers.Dense(filters, activation="relu")(keras.layers.Dropout(dropout)(e))
+    if encoder == "cnn":
+        for d in dilations:
+            c = keras.layers.Conv1D(filters, 3, dilation_rate=d, padding="same",
+                                    activation="relu")(keras.layers.Dropout(dropout)(h))
+            h = keras.layers.Add()([h, c])
+    elif encoder == "bilstm":
+        h = keras.layers.Bidirectional(keras.layers.LSTM(filters // 2, return_sequences=True))(h)
+    else:
+        raise ValueError(f"unknown encoder {encoder!r} (cnn or bilstm)")
+    emissions = keras.layers.Dense(len(tags), name="emissions")(keras.layers.Dropout(dropout)(h))
+    constraints = bmes_constraints(tags) if tags == SEG_TAGS else bio_constraints(tags)
+    crf = CRF(len(tags), constraints, name="crf")
+    return keras.Model([chars, bigrams, lexicon], crf(emissions))
+
+
+class Batches:
+    """Examples bucketed by length (little padding), batch order shuffled every epoch.
+
+    Fed with ``train_on_batch``: a generator dataset would fix the sequence length seen in its
+    first batch (TensorFlow infers the signature from it)."""
+
+    def __init__(self, feats: list[dict], labels: list[np.ndarray], tokens_per_batch: int,
+                 seed: int = 0):
+        order = np.argsort([len(f["chars"]) for f in feats], kind="stable")
+        self.batches, cur, size = [], [], 0
+        for i in order:
+            n = len(feats[i]["chars"])
+            if cur and (len(cur) + 1) * max(n, size) > tokens_per_batch:
+                self.batches.append(cur)
+                cur, size = [], 0
+            cur.append(i)
+            size = max(size, n)
+        if cur:
+            self.batches.append(cur)
+        self.feats, self.labels = feats, labels
+        self.rng = np.random.default_rng(seed)
+        self.rng.shuffle(self.batches)
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, i):
+        ids = self.batches[i]
+        return pad_batch([self.feats[j] for j in ids], [self.labels[j] for j in ids])
+
+    def on_epoch_end(self):
+        self.rng.shuffle(self.batches)
+
+
+class Tagger:
+    """A trained model with its vocabulary, tags and lexicon; tags raw text of any length."""
+
+    def __init__(self, model: keras.Model, vocab: Vocab, tags: list[str],
+                 lexicon: LexiconFlags | None, max_len: int = 200):
+        self.model, self.vocab, self.tags = model, vocab, tags
+        self.lexicon, self.max_len = lexicon, max_len
+        self.crf = model.get_layer("crf")
+
+    def emissions(self, feats: list[dict], batch_tokens: int = 20000) -> list[np.ndarray]:
+        """Tag scores for each encoded text (texts bucketed by length for speed)."""
+        out: list[np.ndarray | None] = [None] * len(feats)
+        order = np.argsort([len(f["chars"]) for f in feats], kind="stable")
+        i = 0
+        while i < len(order):
+            n = max(len(feats[order[i]]["chars"]), 1)
+            j = i
+            while j < len(order) and (j - i + 1) * max(len(feats[order[j]]["chars"]), n) \
+                    <= batch_tokens:
+                j += 1
+            j = max(j, i + 1)
+            ids = order[i:j]
+            x = pad_batch([feats[k] for k in ids])
+            em = self.model(x, training=False)
+            em = keras.ops.convert_to_numpy(em)
+            for row, k in zip(em, ids, strict=True):
+                out[k] = row[: len(feats[k]["chars"])]
+            i = j
+        return out  # type: ignore[return-value]
+
+    def tag(self, texts: Sequence[str]) -> list[list[str]]:
+        """Tags for each text; long texts are split, tagged and rejoined; empty stays empty."""
+        pieces, owner = [], []
+        for t_i, text in enumerate(texts):
+            for piece in split_for_model(text, self.max_len) if text else []:
+                pieces.append(piece)
+                owner.append(t_i)
+        feats = [encode(p, self.vocab, self.lexicon) for p in pieces]
+        ems = self.emissions(feats)
+        trans, start, end = self.crf.numpy_params()
+        out: list[list[str]] = [[] for _ in texts]
+        # Viterbi in NumPy, batched by equal length
+        by_len: dict[int, list[int]] = {}
+        for k, em in enumerate(ems):
+            by_len.setdefault(len(em), []).append(k)
+        decoded: list[np.ndarray | None] = [None] * len(ems)
+        for n, ks in by_len.items():
+            x = np.stack([ems[k] for k in ks])
+            for k, path in zip(ks, viterbi_numpy(x, np.full(len(ks), n), trans, start, end),
+                               strict=True):
+                decoded[k] = path
+        for k, path in enumerate(decoded):
+            out[owner[k]].extend(self.tags[i] for i in path)
+        return out
+
+    def save(self, folder: str | os.PathLike, name: str) -> None:
+        from zhpipe.fsutil import atomic_write, write_json
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{name}.tmp.keras"
+        self.model.save(tmp)
+        os.replace(tmp, folder / f"{name}.keras")
+        self.vocab.save(folder / f"{name}.vocab.json")
+        write_json(folder / f"{name}.meta.json", {"tags": self.tags, "max_len": self.max_len})
+        if self.lexicon is not None:
+            with atomic_write(folder / f"{name}.lexicon.txt") as fh:
+                for k in LEX_LENGTHS:
+                    for w in sorted(self.lexicon.words[k]):
+                        fh.write(w + "\n")
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike, name: str) -> Tagger:
+        folder = Path(folder)
+        model = keras.saving.load_model(folder / f"{name}.keras", compile=False)
+        meta = json.loads((folder / f"{name}.meta.json").read_text(encoding="utf-8"))
+        lex_path = folder / f"{name}.lexicon.txt"
+        lex = LexiconFlags(lex_path.read_text(encoding="utf-8").split()) \
+            if lex_path.exists() else None
+        return cls(model, Vocab.load(folder / f"{name}.vocab.json"), meta["tags"], lex,
+                   meta["max_len"])
+
+
+def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list[str],
+                 lexicon: LexiconFlags | None,
+                 score: Callable[[Tagger], float], *, epochs: int, patience: int,
+                 tokens_per_batch: int, learning_rate: float, seed: int, max_len: int = 200,
+                 char_init: dict | None = None, **model_kw) -> tuple[Tagger, dict]:
+    """Train with early stopping on ``score`` (higher is better) of the dev set."""
+    keras.utils.set_random_seed(seed)
+    vocab = Vocab.build(train_texts)
+    init = None
+    if char_init:
+        dim = next(iter(char_init.values())).shape[0]
+        rng = np.random.default_rng(seed)
+        init = rng.uniform(-0.05, 0.05, (len(vocab.chars) + 2, dim)).astype("float32")
+        for ch, i in vocab.chars.items():
+            if ch in char_init:
+                init[i] = char_init[ch]
+    model = build_model(len(vocab.chars) + 2, len(vocab.bigrams) + 2, tags, char_init=init,
+                        **model_kw)
+    crf = model.get_layer("crf")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=crf.loss)
+    tag_id = {t: i for i, t in enumerate(tags)}
+    pieces_x, pieces_y = [], []
+    for text, tg in zip(train_texts, train_tags, strict=True):
+        start = 0
+        for piece in split_for_model(text, max_len):
+            pieces_x.append(encode(piece, vocab, lexicon))
+            pieces_y.append(np.array([tag_id[t] for t in tg[start:start + len(piece)]], np.int32))
+            start += len(piece)
+    data = Batches(pieces_x, pieces_y, tokens_per_batch, seed)
+    tagger = Tagger(model, vocab, tags, lexicon, max_len)
+    history = []
+    best, best_weights, waited = -math.inf, None, 0
+    chars = sum(len(t) for t in train_texts)
+    t_train = 0.0
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        losses = [float(np.asarray(model.train_on_batch(*data[i])))
+                  for i in range(len(data))]
+        data.on_epoch_end()
+        t_train += time.perf_counter() - t0
+        dev = score(tagger)
+        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "dev": dev})
+        log.info("epoch %d: loss %.4f, dev %.4f", epoch + 1, history[-1]["loss"], dev)
+        if dev > best:
+            best, best_weights, waited = dev, model.get_weights(), 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    return tagger, {"history": history, "best_dev": best, "train_seconds": round(t_train, 1),
+                    "train_chars_per_sec": round(chars * len(history) / t_train)
+                    if t_train else 0, "vocab_chars": len(vocab.chars),
+                    "vocab_bigrams": len(vocab.bigrams)}

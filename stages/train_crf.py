@@ -1,0 +1,135 @@
+"""Stage train_crf: CRF taggers for word segmentation (BMES) and names (BIO), evaluated."""
+
+import argparse
+import time
+from pathlib import Path
+
+from zhpipe import stagerun, tracking
+from zhpipe.corpus.prepare import parse_pd1998_line
+from zhpipe.evaluation.entities import entity_scores
+from zhpipe.evaluation.segmentation import evaluate_sighan, score_segmentation
+from zhpipe.fsutil import write_json
+from zhpipe.params import load_section
+from zhpipe.tagging.data import (
+    NER_TAGS,
+    SEG_TAGS,
+    LexiconFlags,
+    bmes_to_words,
+    pos_to_bio,
+    words_to_bmes,
+)
+from zhpipe.tagging.params import CrfParams
+from zhpipe.tagging.tagger import train_tagger
+
+
+def read_seg(path: Path, limit: int | None) -> list[list[str]]:
+    out = [line.split() for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return out[:limit] if limit else out
+
+
+def read_pos(path: Path, limit: int | None) -> list[tuple[str, list[str]]]:
+    out = []
+    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line:
+            out.append(pos_to_bio(parse_pd1998_line(line, f"{path}:{no}")))
+    return out[:limit] if limit else out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--pd1998", type=Path, required=True)
+    ap.add_argument("--sighan", type=Path, required=True)
+    ap.add_argument("--lexicon", type=Path, required=True)
+    ap.add_argument("--chars", type=Path, help="character vectors (.npz) to start from")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--metrics", type=Path, required=True)
+    ap.add_argument("--params", default="params.yaml")
+    args = ap.parse_args(argv)
+    p = load_section("train_crf", CrfParams, args.params)
+
+    lexicon = None
+    if p.use_lexicon:
+        from zhpipe.mining.lexicon_io import read_lexicon_counts
+
+        lexicon = LexiconFlags(w for w in read_lexicon_counts(args.lexicon) if len(w) > 1)
+    char_init = None
+    if p.char_init and args.chars and args.chars.exists():
+        from zhpipe.embeddings.io import load_npz
+
+        words, vectors, _ = load_npz(args.chars)
+        char_init = {w: v for w, v in zip(words, vectors, strict=True) if len(w) == 1}
+    model_kw = dict(encoder=p.encoder, filters=p.filters, dilations=tuple(p.dilations),
+                    char_dim=p.char_dim, bigram_dim=p.bigram_dim, dropout=p.dropout,
+                    tokens_per_batch=p.tokens_per_batch, learning_rate=p.learning_rate,
+                    seed=p.seed, max_len=p.max_len, char_init=char_init)
+    metrics: dict = {"encoder": p.encoder, "lexicon_features": lexicon is not None,
+                     "char_init": char_init is not None}
+
+    # ----------------------------------------------------------------- segmentation
+    train = read_seg(args.pd1998 / "train.seg.txt", p.max_train_sentences)
+    dev = read_seg(args.pd1998 / "dev.seg.txt", None)
+    train_vocab = {w for s in train for w in s}
+
+    def seg_dev_f1(tagger):
+        tags = tagger.tag(["".join(s) for s in dev])
+        pred = [bmes_to_words("".join(s), t) for s, t in zip(dev, tags, strict=True)]
+        return score_segmentation(dev, pred).f1
+
+    seg, seg_info = train_tagger(["".join(s) for s in train], [words_to_bmes(s) for s in train],
+                                 SEG_TAGS, lexicon, seg_dev_f1, epochs=p.seg_epochs,
+                                 patience=p.patience, **model_kw)
+    seg.save(args.out, "seg")
+
+    def segment(lines):
+        return [bmes_to_words(line, t) for line, t in zip(lines, seg.tag(lines), strict=True)]
+
+    t0 = time.perf_counter()
+    scores = evaluate_sighan(segment, args.sighan)
+    decode_seconds = time.perf_counter() - t0
+    test_chars = sum(len(line) for std in scores for line in
+                     (args.sighan / f"{std}_test.raw.txt").read_text(encoding="utf-8").split())
+    for std, s in scores.items():
+        gold = [line.split() for line in (args.sighan / f"{std}_test.gold.txt")
+                .read_text(encoding="utf-8").splitlines()]
+        raw = ["".join(g) for g in gold]
+        own = score_segmentation(gold, segment(raw), train_vocab)
+        metrics[std] = {"f1": round(s.f1 * 100, 2), "precision": round(s.precision * 100, 2),
+                        "recall": round(s.recall * 100, 2),
+                        "oov_recall": round((own.oov_recall or 0) * 100, 2),
+                        "oov_rate": round((own.oov_rate or 0) * 100, 2),
+                        "oov_recall_sighan_words": round((s.oov_recall or 0) * 100, 2)}
+    metrics["decode_chars_per_sec"] = round(test_chars / decode_seconds) if decode_seconds else 0
+    metrics["seg"] = {**{k: v for k, v in seg_info.items() if k != "history"},
+                      "dev_f1": round(seg_info["best_dev"] * 100, 2),
+                      "history": seg_info["history"], "train_sentences": len(train)}
+
+    # ----------------------------------------------------------------- names
+    ner_train = read_pos(args.pd1998 / "train.pos.txt", p.max_train_sentences)
+    held = read_pos(args.pd1998 / "dev.pos.txt", None)
+    half = len(held) // 2  # first half: early stopping; second half: the held-out test
+    ner_dev, ner_test = held[:half], held[half:]
+
+    def ner_dev_f1(tagger):
+        pred = tagger.tag([c for c, _ in ner_dev])
+        return entity_scores([t for _, t in ner_dev], pred)["f1"]
+
+    ner, ner_info = train_tagger([c for c, _ in ner_train], [t for _, t in ner_train],
+                                 NER_TAGS, lexicon, ner_dev_f1, epochs=p.ner_epochs,
+                                 patience=p.patience, **model_kw)
+    ner.save(args.out, "ner")
+    test_scores = entity_scores([t for _, t in ner_test], ner.tag([c for c, _ in ner_test]))
+    metrics["ner"] = {"f1": round(test_scores["f1"] * 100, 2),
+                      "precision": round(test_scores["precision"] * 100, 2),
+                      "recall": round(test_scores["recall"] * 100, 2),
+                      "types": {t: {k: round(v * 100, 2) if k != "support" else v
+                                    for k, v in d.items()}
+                                for t, d in test_scores["types"].items()},
+                      "dev_f1": round(ner_info["best_dev"] * 100, 2),
+                      "test_sentences": len(ner_test), "history": ner_info["history"],
+                      "train_seconds": ner_info["train_seconds"]}
+    write_json(args.out / "summary.json", {k: v for k, v in metrics.items() if k != "seg"})
+    tracking.record_stage("train_crf", p, metrics, args.metrics)
+
+
+if __name__ == "__main__":
+    stagerun.run("train_crf", main)

@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from zhpipe.evaluation.entities import entity_scores
+from zhpipe.tagging.data import (
+    LexiconFlags,
+    Vocab,
+    bio_entities,
+    bmes_to_words,
+    encode,
+    pos_to_bio,
+    split_for_model,
+    words_to_bmes,
+)
+
+
+def test_bmes_round_trip():
+    words = ["中华人民共和国", "成立", "了", "！"]
+    tags = words_to_bmes(words)
+    assert tags[:7] == ["B", "M", "M", "M", "M", "M", "E"] and tags[-2:] == ["S", "S"]
+    assert bmes_to_words("".join(words), tags) == words
+    assert bmes_to_words("甲乙丙", ["M", "M", "B"]) == ["甲乙", "丙"]  # ill-formed: no char lost
+
+
+def test_bio_from_1998_tags_joins_surname_and_given_name():
+    chars, tags = pos_to_bio([("江", "nr"), ("泽民", "nr"), ("在", "p"), ("北京", "ns"),
+                              ("中国", "ns")])
+    assert chars == "江泽民在北京中国"
+    assert tags == ["B-PER", "I-PER", "I-PER", "O", "B-LOC", "I-LOC", "B-LOC", "I-LOC"]
+    assert bio_entities(tags) == [("PER", 0, 3), ("LOC", 4, 6), ("LOC", 6, 8)]
+    assert bio_entities(["I-ORG", "I-ORG", "O"]) == [("ORG", 0, 2)]
+
+
+def test_entity_scores_hand_made():
+    gold = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "I-ORG"]]
+    pred = [["B-PER", "I-PER", "O", "O"], ["B-ORG", "O"]]
+    s = entity_scores(gold, pred)
+    assert s["precision"] == pytest.approx(1 / 2) and s["recall"] == pytest.approx(1 / 3)
+    assert s["f1"] == pytest.approx(0.4)
+    assert s["types"]["PER"]["f1"] == 1.0 and s["types"]["LOC"]["recall"] == 0.0
+
+
+def test_features_and_splitting():
+    vocab = Vocab.build(["北京欢迎你", "北京"], min_bigram=2)
+    lex = LexiconFlags(["北京", "欢迎你"])
+    f = encode("北京欢迎你们", vocab, lex)
+    assert f["chars"][-1] == 1  # unknown character
+    assert f["bigrams"][0] == vocab.bigrams["北京"] and f["bigrams"][-1] == 0
+    np.testing.assert_array_equal(f["lexicon"][0], [1, 0, 0, 0, 0, 0])  # 北京 starts
+    np.testing.assert_array_equal(f["lexicon"][4], [0, 0, 0, 1, 0, 0])  # 欢迎你 ends
+    text = "一" * 150 + "。" + "二" * 100
+    pieces = split_for_model(text, 120)
+    assert "".join(pieces) == text and max(map(len, pieces)) <= 120
