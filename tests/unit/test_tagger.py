@@ -30,3 +30,42 @@ def test_tagger_trains_tags_long_lines_and_round_trips(tmp_path):
     tagger.save(tmp_path, "seg")
     again = Tagger.load(tmp_path, "seg")
     assert again.tag([texts[0]]) == tagger.tag([texts[0]])
+
+
+def test_segment_crf_and_ner_commands(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from zhpipe.tagging.data import NER_TAGS
+
+    rng = np.random.default_rng(1)
+    words = ["北京", "欢迎", "你", "我们", "喜欢", "中国"]
+    sents = [list(rng.choice(words, 5)) for _ in range(150)]
+    texts = ["".join(s) for s in sents]
+    seg, _ = train_tagger(texts, [words_to_bmes(s) for s in sents], SEG_TAGS, None,
+                          lambda t: 0.0, epochs=4, patience=9, tokens_per_batch=512,
+                          learning_rate=0.01, seed=1, filters=16, char_dim=8, bigram_dim=4,
+                          dilations=(1,))
+    seg.save(tmp_path, "seg")
+    ner_tags = [[t for w in s for t in (["B-LOC", "I-LOC"] if w in ("北京", "中国") else
+                                         ["O"] * len(w))] for s in sents]
+    ner, _ = train_tagger(texts, ner_tags, NER_TAGS, None, lambda t: 0.0, epochs=8, patience=99,
+                          tokens_per_batch=128, learning_rate=0.01, seed=1, filters=16,
+                          char_dim=8, bigram_dim=4, dilations=(1,))
+    ner.save(tmp_path, "ner")
+    run = [sys.executable, "-m", "zhpipe.cli"]
+    out = subprocess.run(run + ["segment", "--model", "crf", "--crf-dir", str(tmp_path)],
+                         input="北京欢迎你\n\n".encode(), capture_output=True)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.decode().split("\n")
+    assert "".join(lines[0].split()) == "北京欢迎你" and lines[1] == ""
+    out = subprocess.run(run + ["ner", "--crf-dir", str(tmp_path)],
+                         input="我们喜欢北京\n".encode(), capture_output=True)
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout.decode().splitlines()[0])
+    assert rec["text"] == "我们喜欢北京"
+    assert {"type": "LOC", "start": 4, "end": 6, "text": "北京"} in rec["entities"]
+    bad = subprocess.run(run + ["ner", "--crf-dir", str(tmp_path / "nope")], input=b"x\n",
+                         capture_output=True)
+    assert bad.returncode == 2 and b"no model" in bad.stderr

@@ -103,45 +103,87 @@ def domain_terms(target: Counter, background: Counter, min_count: int = 5, alpha
     return rows
 
 
-def cmd_segment(args) -> int:
-    from zhpipe.mining.lexicon_io import read_lexicon_counts
-    from zhpipe.mining.segmenter import UnigramSegmenter
-
-    if args.model != "lexicon":
-        print(f"error: model {args.model!r} is not available yet (available: lexicon)",
-              file=sys.stderr)
-        return 2
-    lexicon = Path(args.lexicon)
-    if not lexicon.exists():
-        print(f"error: {lexicon}: no lexicon; run the pipeline (mine_words) or `zhpipe mine`",
-              file=sys.stderr)
-        return 2
-    seg = UnigramSegmenter.from_counts(read_lexicon_counts(lexicon))
-    out = sys.stdout
+def stdin_batches(batch_chars: int):
+    """Lines of standard input (UTF-8, checked line by line) in batches of about
+    ``batch_chars`` characters. Raises CorpusError naming the first line that is not UTF-8,
+    after yielding everything before it."""
     batch: list[str] = []
     size = 0
-    line_no = 0
-
-    def flush():
-        for words in seg.segment_lines(batch):
-            out.write(" ".join(words) + "\n")
-
-    for raw in sys.stdin.buffer:  # bytes, so that a bad line is named, not a bad buffer
-        line_no += 1
+    for line_no, raw in enumerate(sys.stdin.buffer, 1):  # bytes: a bad line is named
         try:
             line = raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as exc:
-            flush()
-            out.flush()
-            print(f"error: standard input line {line_no} is not UTF-8 ({exc.reason}); convert "
-                  "it first, e.g. `iconv -f GB18030 -t UTF-8`", file=sys.stderr)
-            return 2
+            if batch:
+                yield batch
+            raise CorpusError(f"standard input line {line_no} is not UTF-8 ({exc.reason}); "
+                              "convert it first, e.g. `iconv -f GB18030 -t UTF-8`") from None
         batch.append(line)
         size += len(line)
-        if size >= args.batch_chars:
-            flush()
+        if size >= batch_chars:
+            yield batch
             batch, size = [], 0
-    flush()
+    if batch:
+        yield batch
+
+
+def _segmenter(args):
+    if args.model == "lexicon":
+        from zhpipe.mining.lexicon_io import read_lexicon_counts
+        from zhpipe.mining.segmenter import UnigramSegmenter
+
+        lexicon = Path(args.lexicon)
+        if not lexicon.exists():
+            raise CorpusError(f"{lexicon}: no lexicon; run the pipeline (mine_words) or "
+                              "`zhpipe mine`")
+        return UnigramSegmenter.from_counts(read_lexicon_counts(lexicon)).segment_lines
+    from zhpipe.tagging.data import bmes_to_words
+
+    tagger = _tagger(args.crf_dir, "seg")
+
+    def segment(lines):
+        return [bmes_to_words(x, t) for x, t in zip(lines, tagger.tag(lines), strict=True)]
+
+    return segment
+
+
+def _tagger(folder: str, name: str):
+    from zhpipe.tagging.tagger import Tagger
+
+    if not (Path(folder) / f"{name}.keras").exists():
+        raise CorpusError(f"{folder}/{name}.keras: no model; run the pipeline (train_crf)")
+    return Tagger.load(folder, name)
+
+
+def cmd_segment(args) -> int:
+    try:
+        segment = _segmenter(args)
+        for batch in stdin_batches(args.batch_chars):
+            for words in segment(batch):
+                sys.stdout.write(" ".join(words) + "\n")
+            sys.stdout.flush()
+    except CorpusError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_ner(args) -> int:
+    import json
+
+    from zhpipe.tagging.data import bio_entities
+
+    try:
+        tagger = _tagger(args.crf_dir, "ner")
+        for batch in stdin_batches(args.batch_chars):
+            for line, tags in zip(batch, tagger.tag(batch), strict=True):
+                ents = [{"type": typ, "start": a, "end": b, "text": line[a:b]}
+                        for typ, a, b in bio_entities(tags)]
+                sys.stdout.write(json.dumps({"text": line, "entities": ents},
+                                            ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    except CorpusError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -160,11 +202,17 @@ def add_parsers(sub) -> None:
     m.add_argument("--quiet", action="store_true", help="no progress bars")
     m.set_defaults(func=cmd_mine)
     s = sub.add_parser("segment", help="segment stdin lines (words separated by one space)")
-    s.add_argument("--model", default="lexicon", help="segmenter (default: lexicon)")
+    s.add_argument("--model", default="lexicon", choices=["lexicon", "crf"],
+                   help="the mined lexicon (unsupervised) or the CRF tagger (default: lexicon)")
     s.add_argument("--lexicon", default="data/mine_words/lexicon.tsv",
                    help="lexicon.tsv or a 'word count' file (default: the pipeline's)")
-    s.add_argument("--batch-chars", type=int, default=1_000_000)
+    s.add_argument("--crf-dir", default="data/crf", help="the train_crf stage's models")
+    s.add_argument("--batch-chars", type=int, default=200_000)
     s.set_defaults(func=cmd_segment)
+    n = sub.add_parser("ner", help="names in stdin lines: JSON lines with typed entity offsets")
+    n.add_argument("--crf-dir", default="data/crf", help="the train_crf stage's models")
+    n.add_argument("--batch-chars", type=int, default=200_000)
+    n.set_defaults(func=cmd_ner)
 
 
 __all__ = ["add_parsers", "domain_terms", "CorpusError"]
