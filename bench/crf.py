@@ -1,0 +1,123 @@
+"""Bench: the Keras CRF taggers (trained by the pipeline) against sklearn-crfsuite and jieba.
+
+In one run, on the same data (run the pipeline first):
+
+* ``crf_segmentation``: PKU (and MSR) word F1 and OOV recall of the pipeline's tagger
+  (data/crf/seg.keras) and of sklearn-crfsuite trained here on the same 1998 train split with
+  character unigram/bigram features in a +-2 window (the issue's anchor); training seconds;
+* ``crf_names``: entity F1 of both on the held-out half of the 1998 dev split;
+* ``segment_speed``: characters/s on the PKU test text, batched, for the Keras tagger,
+  crfsuite and jieba's default ``cut``.
+
+``--max-train N`` limits crfsuite's training sentences (the full split takes minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+DATA = ROOT / "data"
+
+
+def emit(**kw):
+    print(json.dumps(kw, ensure_ascii=False), flush=True)
+
+
+def char_features(text: str) -> list[dict]:
+    feats = []
+    pad = "^^" + text + "$$"
+    for i in range(len(text)):
+        j = i + 2
+        feats.append({"c-2": pad[j - 2], "c-1": pad[j - 1], "c0": pad[j], "c1": pad[j + 1],
+                      "c2": pad[j + 2], "b-1": pad[j - 1:j + 1], "b0": pad[j:j + 2],
+                      "b-2": pad[j - 2:j], "b1": pad[j + 1:j + 3], "t": pad[j - 1] + pad[j + 1]})
+    return feats
+
+
+def train_crfsuite(texts, tags):
+    import sklearn_crfsuite
+
+    crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.1, c2=0.01, max_iterations=100)
+    t0 = time.perf_counter()
+    crf.fit([char_features(t) for t in texts], tags)
+    return crf, time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--max-train", type=int)
+    args = ap.parse_args()
+
+    from zhpipe.corpus.prepare import parse_pd1998_line
+    from zhpipe.evaluation.entities import entity_scores
+    from zhpipe.evaluation.segmentation import score_segmentation
+    from zhpipe.tagging.data import bmes_to_words, pos_to_bio, words_to_bmes
+    from zhpipe.tagging.tagger import Tagger
+
+    pd = DATA / "prepared/pd1998"
+    train = [s.split() for s in (pd / "train.seg.txt").read_text(encoding="utf-8").splitlines()]
+    train = train[: args.max_train] if args.max_train else train
+    vocab = {w for s in train for w in s}
+    seg = Tagger.load(DATA / "crf", "seg")
+    crfsuite, seconds = train_crfsuite(["".join(s) for s in train],
+                                       [words_to_bmes(s) for s in train])
+    speeds = {}
+    for std in ("pku", "msr"):
+        gold = [g.split() for g in (DATA / f"prepared/sighan2005/{std}_test.gold.txt")
+                .read_text(encoding="utf-8").splitlines()]
+        raw = ["".join(g) for g in gold]
+        chars = sum(map(len, raw))
+        seg.tag(raw[:100])  # warm the compiled predict function
+        t0 = time.perf_counter()
+        ours = [bmes_to_words(x, t) for x, t in zip(raw, seg.tag(raw), strict=True)]
+        ours_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        theirs = [bmes_to_words(x, t) if x else [] for x, t in
+                  zip(raw, crfsuite.predict([char_features(x) for x in raw]), strict=True)]
+        theirs_s = time.perf_counter() - t0
+        a, b = score_segmentation(gold, ours, vocab), score_segmentation(gold, theirs, vocab)
+        emit(bench="crf_segmentation", test=std, keras_f1=round(a.f1 * 100, 2),
+             keras_oov_recall=round(a.oov_recall * 100, 2), baseline="sklearn-crfsuite",
+             baseline_f1=round(b.f1 * 100, 2), baseline_oov_recall=round(b.oov_recall * 100, 2),
+             baseline_train_seconds=round(seconds, 1), train_sentences=len(train))
+        if std == "pku":
+            import jieba
+
+            jieba.setLogLevel(60)
+            jieba.initialize()
+            t0 = time.perf_counter()
+            for x in raw:
+                list(jieba.cut(x))
+            jieba_s = time.perf_counter() - t0
+            speeds = {"keras_chars_per_sec": round(chars / ours_s),
+                      "crfsuite_chars_per_sec": round(chars / theirs_s),
+                      "baseline": "jieba 0.42.1 cut", "baseline_chars_per_sec":
+                      round(chars / jieba_s), "ratio_to_jieba": round(jieba_s / ours_s, 2)}
+    emit(bench="segment_speed", model="crf", **speeds)
+
+    def read_pos(path):
+        return [pos_to_bio(parse_pd1998_line(x, str(path)))
+                for x in path.read_text(encoding="utf-8").splitlines() if x]
+
+    ner_train = read_pos(pd / "train.pos.txt")
+    ner_train = ner_train[: args.max_train] if args.max_train else ner_train
+    held = read_pos(pd / "dev.pos.txt")
+    test = held[len(held) // 2:]
+    ner = Tagger.load(DATA / "crf", "ner")
+    crf_ner, seconds = train_crfsuite([c for c, _ in ner_train], [t for _, t in ner_train])
+    gold = [t for _, t in test]
+    a = entity_scores(gold, ner.tag([c for c, _ in test]))
+    b = entity_scores(gold, crf_ner.predict([char_features(c) for c, _ in test]))
+    emit(bench="crf_names", keras_f1=round(a["f1"] * 100, 2), baseline="sklearn-crfsuite",
+         baseline_f1=round(b["f1"] * 100, 2), baseline_train_seconds=round(seconds, 1),
+         test_sentences=len(test))
+
+
+if __name__ == "__main__":
+    main()
