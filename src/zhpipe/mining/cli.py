@@ -103,27 +103,21 @@ def domain_terms(target: Counter, background: Counter, min_count: int = 5, alpha
     return rows
 
 
-def stdin_batches(batch_chars: int):
-    """Lines of standard input (UTF-8, checked line by line) in batches of about
-    ``batch_chars`` characters. Raises CorpusError naming the first line that is not UTF-8,
-    after yielding everything before it."""
-    batch: list[str] = []
-    size = 0
-    for line_no, raw in enumerate(sys.stdin.buffer, 1):  # bytes: a bad line is named
+def stdin_lines():
+    """Lines of standard input, decoded one by one, so that a line that is not UTF-8 is named
+    (CorpusError) after every line before it was read."""
+    for line_no, raw in enumerate(sys.stdin.buffer, 1):
         try:
-            line = raw.decode("utf-8").rstrip("\r\n")
+            yield raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as exc:
-            if batch:
-                yield batch
             raise CorpusError(f"standard input line {line_no} is not UTF-8 ({exc.reason}); "
                               "convert it first, e.g. `iconv -f GB18030 -t UTF-8`") from None
-        batch.append(line)
-        size += len(line)
-        if size >= batch_chars:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+
+
+def stdin_batches(batch_chars: int):
+    from zhpipe.mining.corpus_io import batched
+
+    return batched(stdin_lines(), batch_chars)
 
 
 def _segmenter(args):

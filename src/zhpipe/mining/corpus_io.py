@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from zhpipe.corpus.text import CorpusError
@@ -100,16 +100,27 @@ def shard_lines(files: Sequence[str | os.PathLike], index: int, of: int,
         base += size
 
 
+def batched(lines: Iterable[str], batch_chars: int) -> Iterator[list[str]]:
+    """Group lines into lists of about ``batch_chars`` characters. If reading fails, the lines
+    read so far are still yielded before the error propagates."""
+    batch: list[str] = []
+    size = 0
+    try:
+        for line in lines:
+            batch.append(line)
+            size += len(line)
+            if size >= batch_chars:
+                yield batch
+                batch, size = [], 0
+    except Exception:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
 def batches(files: Sequence[str | os.PathLike], batch_chars: int,
             max_chars: int = 10_000) -> Iterator[list[str]]:
     """The lines of ``files`` in batches of about ``batch_chars`` characters (streamed)."""
-    batch: list[str] = []
-    size = 0
-    for line in shard_lines(files, 0, 1, max_chars):
-        batch.append(line)
-        size += len(line)
-        if size >= batch_chars:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+    return batched(shard_lines(files, 0, 1, max_chars), batch_chars)
