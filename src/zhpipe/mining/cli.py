@@ -148,17 +148,24 @@ def _tagger(folder: str, name: str):
     return Tagger.load(folder, name)
 
 
-def cmd_segment(args) -> int:
+def _filter_stdin(batch_chars: int, load, render) -> int:
+    """stdin -> stdout, one output line per input line: ``load()`` gives a function over a batch
+    of lines, ``render(line, result)`` formats one result."""
     try:
-        segment = _segmenter(args)
-        for batch in stdin_batches(args.batch_chars):
-            for words in segment(batch):
-                sys.stdout.write(" ".join(words) + "\n")
+        fn = load()
+        for batch in stdin_batches(batch_chars):
+            for line, result in zip(batch, fn(batch), strict=True):
+                sys.stdout.write(render(line, result) + "\n")
             sys.stdout.flush()
     except CorpusError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def cmd_segment(args) -> int:
+    return _filter_stdin(args.batch_chars, lambda: _segmenter(args),
+                         lambda line, words: " ".join(words))
 
 
 def cmd_ner(args) -> int:
@@ -166,19 +173,12 @@ def cmd_ner(args) -> int:
 
     from zhpipe.tagging.data import bio_entities
 
-    try:
-        tagger = _tagger(args.crf_dir, "ner")
-        for batch in stdin_batches(args.batch_chars):
-            for line, tags in zip(batch, tagger.tag(batch), strict=True):
-                ents = [{"type": typ, "start": a, "end": b, "text": line[a:b]}
-                        for typ, a, b in bio_entities(tags)]
-                sys.stdout.write(json.dumps({"text": line, "entities": ents},
-                                            ensure_ascii=False) + "\n")
-            sys.stdout.flush()
-    except CorpusError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    def render(line, tags):
+        ents = [{"type": typ, "start": a, "end": b, "text": line[a:b]}
+                for typ, a, b in bio_entities(tags)]
+        return json.dumps({"text": line, "entities": ents}, ensure_ascii=False)
+
+    return _filter_stdin(args.batch_chars, lambda: _tagger(args.crf_dir, "ner").tag, render)
 
 
 def add_parsers(sub) -> None:
