@@ -17,7 +17,7 @@ class CrfParams(Section):
     bigram_dim: int = Field(default=32, ge=4)
     dropout: float = Field(default=0.2, ge=0.0, lt=1.0)
     use_lexicon: bool = True
-    char_init: bool = True
+    char_init: bool = False
     tokens_per_batch: int = Field(default=4096, ge=64)
     learning_rate: float = Field(default=0.002, gt=0)
     seg_epochs: int = Field(default=4, ge=1)
