@@ -51,3 +51,20 @@ def test_features_and_splitting():
     text = "一" * 150 + "。" + "二" * 100
     pieces = split_for_model(text, 120)
     assert "".join(pieces) == text and max(map(len, pieces)) <= 120
+
+
+def test_encode_many_equals_one_by_one_and_lexicon_from_a_generator():
+    from zhpipe.tagging.data import encode_many
+
+    vocab = Vocab.build(["北京欢迎你", "北京", "中华人民"], min_bigram=1)
+    lex = LexiconFlags(w for w in ["北京", "欢迎你", "中华人民"])  # a generator: read once
+    assert lex.words[3] == {"欢迎你"} and lex.words[4] == {"中华人民"}
+    texts = ["北京欢迎你们", "", "中华人民", "京欢"]
+    many = encode_many(texts, vocab, lex)
+    for t, got in zip(texts, many, strict=True):
+        one = encode(t, vocab, lex)
+        for key in ("chars", "bigrams", "lexicon"):
+            np.testing.assert_array_equal(got[key], one[key])
+    np.testing.assert_array_equal(many[2]["lexicon"][0], [0, 0, 0, 0, 1, 0])
+    split = encode_many(["北", "京"], vocab, lex)  # 北京 across two texts is no word
+    assert split[0]["lexicon"].sum() == 0 and split[1]["lexicon"].sum() == 0

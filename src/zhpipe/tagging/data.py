@@ -113,28 +113,95 @@ class LexiconFlags:
     """Word-boundary flags from a lexicon: does a word of length k start / end at each char?"""
 
     def __init__(self, words: Iterable[str]):
+        words = list(words)  # iterated once per length
         self.words = {k: {w for w in words if len(w) == k} for k in LEX_LENGTHS}
+        self._tables: dict | None = None
+
+    def tables(self):
+        """Per length, a hash index of the words' code-point keys (built once)."""
+        if self._tables is None:
+            from zhpipe.mining.segmenter import Keyer, KeyTable
+
+            keyer = Keyer(_MAXCP)
+            self._tables = {}
+            for k, ws in self.words.items():
+                rows = np.array([[ord(c) for c in w] for w in sorted(ws)],
+                                dtype=np.int64).reshape(-1, k)
+                self._tables[k] = KeyTable(keyer.rows(rows) if len(rows) else
+                                           np.zeros(0, np.uint64))
+            self._keyer = keyer
+        return self._tables, self._keyer
+
+    def flags_codes(self, cps: np.ndarray, text_id: np.ndarray) -> np.ndarray:
+        """Flags over a code-point array; a word never spans two texts (``text_id``)."""
+        n = len(cps)
+        out = np.zeros((n, 2 * len(LEX_LENGTHS)), dtype=np.float32)
+        tables, keyer = self.tables()
+        for j, k in enumerate(LEX_LENGTHS):
+            if n < k or tables[k].size == 0:
+                continue
+            hit = tables[k].positions(keyer.windows(cps, k)) >= 0
+            hit &= text_id[: n - k + 1] == text_id[k - 1:]
+            starts = np.flatnonzero(hit)
+            out[starts, 2 * j] = 1.0
+            out[starts + k - 1, 2 * j + 1] = 1.0
+        return out
 
     def flags(self, text: str) -> np.ndarray:
-        n = len(text)
-        out = np.zeros((n, 2 * len(LEX_LENGTHS)), dtype=np.float32)
-        for j, k in enumerate(LEX_LENGTHS):
-            ws = self.words[k]
-            for i in range(n - k + 1):
-                if text[i:i + k] in ws:
-                    out[i, 2 * j] = 1.0
-                    out[i + k - 1, 2 * j + 1] = 1.0
-        return out
+        cps = _codes(text)
+        return self.flags_codes(cps, np.zeros(len(cps), np.int64))
+
+
+_MAXCP = 0x110000
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+
+
+def _vocab_tables(vocab: Vocab):
+    """Code point -> character id, and a hash index of bigram keys (cp1 * 0x110000 + cp2)."""
+    if getattr(vocab, "_tables", None) is None:
+        from zhpipe.mining.segmenter import KeyTable
+
+        lut = np.full(_MAXCP, UNK, dtype=np.int32)
+        for ch, i in vocab.chars.items():
+            lut[ord(ch)] = i
+        keys = np.array([ord(b[0]) * _MAXCP + ord(b[1]) for b in vocab.bigrams], dtype=np.int64)
+        ids = np.array(list(vocab.bigrams.values()), dtype=np.int32)
+        vocab._tables = (lut, KeyTable(keys.astype(np.uint64)), ids)
+    return vocab._tables
+
+
+def encode_many(texts: Sequence[str], vocab: Vocab, lex: LexiconFlags | None
+                ) -> list[dict[str, np.ndarray]]:
+    """Features of many texts at once (vectorised over the concatenated text)."""
+    lut, bigram_table, bigram_ids = _vocab_tables(vocab)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    cps = _codes("".join(texts))
+    n = len(cps)
+    # the last character of each text starts no bigram (and no word crosses texts)
+    ends = np.cumsum(lengths)
+    last = np.zeros(n, dtype=bool)
+    last[ends[lengths > 0] - 1] = True
+    chars = lut[cps]
+    big = np.full(n, PAD, dtype=np.int32)
+    if n > 1:
+        pos = bigram_table.positions((cps[:-1] * _MAXCP + cps[1:]).astype(np.uint64))
+        big[:-1] = np.where(pos >= 0, bigram_ids[np.maximum(pos, 0)], UNK)
+    big[last] = PAD
+    if lex is not None:
+        flags = lex.flags_codes(cps, np.repeat(np.arange(len(texts)), lengths))
+    else:
+        flags = np.zeros((n, 2 * len(LEX_LENGTHS)), np.float32)
+    out = []
+    for a, b in zip(np.r_[0, ends[:-1]].tolist(), ends.tolist(), strict=True):
+        out.append({"chars": chars[a:b], "bigrams": big[a:b], "lexicon": flags[a:b]})
+    return out
 
 
 def encode(text: str, vocab: Vocab, lex: LexiconFlags | None) -> dict[str, np.ndarray]:
-    chars = np.array([vocab.chars.get(ch, UNK) for ch in text], dtype=np.int32)
-    big = np.array([vocab.bigrams.get(text[i:i + 2], UNK) if i + 1 < len(text) else PAD
-                    for i in range(len(text))], dtype=np.int32)
-    feats = {"chars": chars, "bigrams": big}
-    feats["lexicon"] = (lex.flags(text) if lex is not None
-                        else np.zeros((len(text), 2 * len(LEX_LENGTHS)), np.float32))
-    return feats
+    return encode_many([text], vocab, lex)[0]
 
 
 def pad_batch(items: list[dict[str, np.ndarray]], labels: list[np.ndarray] | None = None):

@@ -19,7 +19,7 @@ from zhpipe.tagging.data import (
     SEG_TAGS,
     LexiconFlags,
     Vocab,
-    encode,
+    encode_many,
     pad_batch,
     split_for_model,
 )
@@ -126,7 +126,7 @@ class Tagger:
             for piece in split_for_model(text, self.max_len) if text else []:
                 pieces.append(piece)
                 owner.append(t_i)
-        feats = [encode(p, self.vocab, self.lexicon) for p in pieces]
+        feats = encode_many(pieces, self.vocab, self.lexicon)
         ems = self.emissions(feats)
         trans, start, end = self.crf.numpy_params()
         out: list[list[str]] = [[] for _ in texts]
@@ -193,13 +193,14 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
     crf = model.get_layer("crf")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=crf.loss)
     tag_id = {t: i for i, t in enumerate(tags)}
-    pieces_x, pieces_y = [], []
+    pieces, pieces_y = [], []
     for text, tg in zip(train_texts, train_tags, strict=True):
         start = 0
         for piece in split_for_model(text, max_len):
-            pieces_x.append(encode(piece, vocab, lexicon))
+            pieces.append(piece)
             pieces_y.append(np.array([tag_id[t] for t in tg[start:start + len(piece)]], np.int32))
             start += len(piece)
+    pieces_x = encode_many(pieces, vocab, lexicon)
     data = Batches(pieces_x, pieces_y, tokens_per_batch, seed)
     tagger = Tagger(model, vocab, tags, lexicon, max_len)
     history = []
