@@ -68,3 +68,9 @@ def test_encode_many_equals_one_by_one_and_lexicon_from_a_generator():
     np.testing.assert_array_equal(many[2]["lexicon"][0], [0, 0, 0, 0, 1, 0])
     split = encode_many(["北", "京"], vocab, lex)  # 北京 across two texts is no word
     assert split[0]["lexicon"].sum() == 0 and split[1]["lexicon"].sum() == 0
+
+
+def test_encode_with_an_empty_bigram_vocabulary():
+    vocab = Vocab.build(["北京"], min_bigram=5)  # no bigram is frequent enough
+    f = encode("北京欢迎", vocab, None)
+    assert f["bigrams"].tolist() == [1, 1, 1, 0] and f["chars"].tolist() == [2, 3, 1, 1]

@@ -186,7 +186,9 @@ def encode_many(texts: Sequence[str], vocab: Vocab, lex: LexiconFlags | None
     last[ends[lengths > 0] - 1] = True
     chars = lut[cps]
     big = np.full(n, PAD, dtype=np.int32)
-    if n > 1:
+    if n > 1 and len(bigram_ids) == 0:
+        big[:-1] = UNK  # no bigram occurred often enough to get its own id
+    elif n > 1:
         pos = bigram_table.positions((cps[:-1] * _MAXCP + cps[1:]).astype(np.uint64))
         big[:-1] = np.where(pos >= 0, bigram_ids[np.maximum(pos, 0)], UNK)
     big[last] = PAD
