@@ -167,8 +167,9 @@ def end_pipeline(status: str = "FINISHED", root: Path | None = None) -> None:
 
 
 def _tags(stage: str, runner_name: str, pid: str, root: Path) -> dict[str, str]:
+    commit = git_commit(root)  # one git call, two tags
     return {"zhpipe.stage": stage, "zhpipe.runner": runner_name, "zhpipe.pipeline_run_id": pid,
-            "mlflow.source.git.commit": git_commit(root), "zhpipe.git_commit": git_commit(root)}
+            "mlflow.source.git.commit": commit, "zhpipe.git_commit": commit}
 
 
 def _numeric(metrics: dict) -> dict[str, float]:
@@ -199,9 +200,9 @@ def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.
     try:
         log_record(record, root)
     except Exception as exc:
-        PENDING = root / PENDING_DIR
-        PENDING.mkdir(parents=True, exist_ok=True)
-        path = PENDING / f"{time.strftime('%Y%m%d-%H%M%S')}-{stage.replace('@', '_')}-" \
+        pending = root / PENDING_DIR
+        pending.mkdir(parents=True, exist_ok=True)
+        path = pending / f"{time.strftime('%Y%m%d-%H%M%S')}-{stage.replace('@', '_')}-" \
                          f"{uuid.uuid4().hex[:6]}.json"
         write_json(path, record)
         log.warning("MLflow unreachable (%s: %s); outputs and %s are written, the run is queued "

@@ -173,7 +173,7 @@ def section_mine_words(metrics: dict[str, dict], out: Path) -> Section | None:
             r = m[std]
             rows.append({"test set": std.upper(), "F1": r["f1"], "precision": r["precision"],
                          "recall": r["recall"], "OOV recall": r["oov_recall"],
-                         **{k: v for k, v in SEGMENTATION_ANCHORS[std].items()}})
+                         **SEGMENTATION_ANCHORS[std]})
     text = (f"Unsupervised: a lexicon of {m['lexicon_size']:,} words ({m['multi_char_words']:,} "
             f"of two or more characters, {m['new_words']:,} not in jieba's dictionary) mined from "
             f"{m['characters']:,} characters of raw text in {m['seconds']} s "
