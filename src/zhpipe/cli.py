@@ -8,6 +8,7 @@
     zhpipe segment [--model lexicon] [--lexicon PATH] < in.txt > out.txt
     zhpipe similar WORD [-n 10]
     zhpipe analogy A B C
+    zhpipe couplet [UPPER...] [--model seq2seq|tagger] [--beam 5]   (stdin when no UPPER)
 """
 
 from __future__ import annotations
@@ -149,11 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tracking", help="MLflow: show the store, or log queued runs")
     t.add_argument("action", choices=["sync", "uri"])
     t.set_defaults(func=cmd_tracking)
+    from zhpipe.couplet import cli as couplet_cli
     from zhpipe.embeddings import cli as embeddings_cli
     from zhpipe.mining import cli as mining_cli
 
     mining_cli.add_parsers(sub)
     embeddings_cli.add_parsers(sub)
+    couplet_cli.add_parsers(sub)
     return ap
 
 

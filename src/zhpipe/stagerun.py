@@ -9,12 +9,13 @@ from collections.abc import Callable
 from zhpipe.corpus.download import DownloadError
 from zhpipe.corpus.extract import CorruptArchive, UnsafeArchive
 from zhpipe.corpus.text import CorpusError
+from zhpipe.couplet.data import CoupletError
 from zhpipe.embeddings.vocab import EmbeddingError
 from zhpipe.params import ParamsError
 
 #: Errors that carry a complete message for the user: printed without a traceback.
 USER_ERRORS = (ParamsError, DownloadError, CorpusError, CorruptArchive, UnsafeArchive,
-               EmbeddingError, FileNotFoundError)
+               EmbeddingError, CoupletError, FileNotFoundError)
 
 
 def run(stage: str, main: Callable[[list[str] | None], None]) -> None:

@@ -279,8 +279,41 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
     return sec
 
 
+def section_seq2seq(metrics: dict[str, dict], out: Path) -> Section | None:
+    m = metrics.get("seq2seq")
+    if m is None:
+        return None
+    names = {"tagger": "CNN tagger (Su)", "seq2seq": "attention seq2seq"}
+    rows = [{"model": names[k], "decoding": "greedy" if m[k]["decode_beam"] == 1
+             else f"beam {m[k]['decode_beam']}", "BLEU-4": m[k]["bleu"],
+             "length match": m[k]["length_match"], "punctuation aligned": m[k]["punct_alignment"],
+             "repetition agreement": m[k]["repetition_agreement"], "copy rate": m[k]["copy_rate"],
+             "dev loss": m[k]["best_dev_loss"], "train pairs/s": m[k]["train_pairs_per_sec"],
+             "ms per couplet (one at a time)": m[k]["latency_ms_beam"]}
+            for k in names if k in m]
+    any_m = m.get("seq2seq") or m.get("tagger") or {}
+    text = (f"Both models trained on {m['train_pairs']:,} training pairs (dev slice "
+            f"{m['dev_pairs']:,}, vocabulary {m['vocab']:,} characters) and scored on "
+            f"{m['test_pairs']:,} test pairs: character BLEU-4 (sacrebleu), rates in %. The "
+            "decoding constraints fix the length, punctuation and repetition pattern. The "
+            f"reference lines' own repetition agreement is "
+            f"{any_m.get('reference_repetition_agreement')}% and copy rate "
+            f"{any_m.get('reference_copy_rate')}%.")
+    sec = Section("Couplets (seq2seq vs CNN tagger)", text)
+    sec.tables.append(("Test set (4,000 pairs unless stated)", pd.DataFrame(rows)))
+    if m.get("examples"):
+        sec.tables.append(("Examples (the first test pairs)", pd.DataFrame(
+            [{"上联": e["upper"], "reference 下联": e["reference"],
+              **{names[k]: e[k] for k in names if k in e}} for e in m["examples"]])))
+    hist = [{"model": names[k], **h} for k in names for h in m.get(k, {}).get("history", [])]
+    if hist:
+        sec.tables.append(("Training curve (loss per epoch)", pd.DataFrame(hist)))
+    return sec
+
+
 SECTIONS: list[Callable[[dict[str, dict], Path], Section | None]] = [
     section_datasets, section_corpora, section_mine_words, section_word2vec, section_crf,
+    section_seq2seq,
 ]
 
 

@@ -1,0 +1,72 @@
+"""``zhpipe couplet``: write the lower line (下联) of couplets with the trained models."""
+
+from __future__ import annotations
+
+import sys
+
+DEFAULT = "data/seq2seq"
+
+
+def cmd_couplet(args) -> int:
+    from zhpipe.couplet.data import CoupletError
+    from zhpipe.couplet.train import Couplet
+
+    try:
+        model = Couplet.load(args.models, args.model)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.upper:
+        lines = args.upper
+    else:
+        try:
+            lines = sys.stdin.read().splitlines()
+        except UnicodeDecodeError as exc:
+            print(f"error: stdin is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                  file=sys.stderr)
+            return 2
+    bad = 0
+    todo = []
+    for no, line in enumerate(lines, 1):
+        if not line.strip() and not args.upper:
+            todo.append((no, None))  # empty lines stay empty in stdin mode
+            continue
+        todo.append((no, line))
+    answers: dict[int, str] = {}
+    good = []
+    for no, line in todo:
+        if line is None:
+            continue
+        try:
+            from zhpipe.couplet.data import check_upper
+
+            check_upper(line, model.max_len)
+            good.append((no, line))
+        except CoupletError as exc:
+            where = f"line {no}: " if not args.upper else ""
+            print(f"error: {where}{exc}", file=sys.stderr)
+            bad += 1
+    for (no, _), out in zip(good, model.generate([line for _, line in good], args.beam),
+                            strict=True):
+        answers[no] = out
+    for no, line in todo:
+        if line is None:
+            print()
+        elif no in answers:
+            print(answers[no])
+        elif not args.upper:
+            print()  # keep stdin and stdout line-aligned; the error went to stderr
+    return 1 if bad else 0
+
+
+def add_parsers(sub) -> None:
+    c = sub.add_parser("couplet", help="write the lower line (下联) of a couplet",
+                       description="Write the lower line for each upper line given as an "
+                       "argument, or for each line of stdin (empty lines stay empty). The output "
+                       "has the input's length, its punctuation at the same places and its "
+                       "repeated characters mirrored; non-Chinese characters are copied.")
+    c.add_argument("upper", nargs="*", help="upper lines (default: read stdin)")
+    c.add_argument("--model", choices=["seq2seq", "tagger"], default="seq2seq")
+    c.add_argument("--beam", type=int, default=5, help="beam width (default 5; 1 = greedy)")
+    c.add_argument("--models", default=DEFAULT, help=f"model folder (default {DEFAULT})")
+    c.set_defaults(func=cmd_couplet)

@@ -1,0 +1,28 @@
+"""The ``train_seq2seq`` section of params.yaml."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from zhpipe.params import Section
+
+
+class Seq2SeqParams(Section):
+    max_train_pairs: int | None = Field(default=None, ge=1)
+    dev_pairs: int = Field(default=2000, ge=10)
+    test_pairs: int | None = Field(default=None, ge=1)
+    min_count: int = Field(default=2, ge=1)
+    dim: int = Field(default=128, ge=8)
+    dilations: list[int] = Field(default_factory=lambda: [1, 2, 4, 1])
+    heads: int = Field(default=4, ge=1)
+    dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
+    tokens_per_batch: int = Field(default=1024, ge=16)
+    learning_rate: float = Field(default=0.002, gt=0)
+    epochs: int = Field(default=1, ge=1)
+    patience: int = Field(default=1, ge=1)
+    beam: int = Field(default=5, ge=1)
+    distinct: bool = True
+    no_copy: bool = True
+    max_len: int = Field(default=64, ge=4)
+    examples: int = Field(default=20, ge=0)
+    seed: int = 1

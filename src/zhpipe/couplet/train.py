@@ -1,0 +1,155 @@
+"""Training and using the couplet models: :class:`Couplet` wraps a model with its vocabulary."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+import numpy as np
+from tqdm import tqdm
+
+from zhpipe.couplet.data import CharVocab, check_upper, constraints, length_buckets, render
+from zhpipe.couplet.decode import beam_search
+from zhpipe.couplet.models import (
+    Seq2SeqInference,
+    TaggerInference,
+    build_seq2seq,
+    build_tagger,
+    shift_right,
+)
+
+log = logging.getLogger(__name__)
+KINDS = ("tagger", "seq2seq")
+
+
+class Couplet:
+    """A trained couplet model: ``generate(["上联", ...])`` -> lower lines."""
+
+    def __init__(self, kind: str, model: keras.Model, vocab: CharVocab, max_len: int = 64,
+                 distinct: bool = True, no_copy: bool = True):
+        if kind not in KINDS:
+            raise ValueError(f"unknown couplet model {kind!r} ({' or '.join(KINDS)})")
+        self.kind, self.model, self.vocab = kind, model, vocab
+        self.max_len, self.distinct, self.no_copy = max_len, distinct, no_copy
+        self.decoder = (Seq2SeqInference if kind == "seq2seq" else TaggerInference)(model)
+
+    def generate(self, uppers: Sequence[str], beam: int = 5, batch_size: int = 256
+                 ) -> list[str]:
+        """One lower line per upper line (validated by :func:`check_upper`), same order."""
+        uppers = [check_upper(u, self.max_len) for u in uppers]
+        out: list[str | None] = [None] * len(uppers)
+        for ids in length_buckets([len(u) for u in uppers], batch_size * max(len(u) for u in uppers)
+                                  if uppers else 1):
+            for chunk in (ids[i:i + batch_size] for i in range(0, len(ids), batch_size)):
+                batch = [uppers[i] for i in chunk]
+                x = np.stack([self.vocab.encode(u) for u in batch])
+                cons = [constraints(u, self.vocab) for u in batch]
+                forced = np.stack([c[0] for c in cons])
+                same = np.stack([c[1] for c in cons])
+                best, _ = beam_search(self.decoder.init, self.decoder.step, x, forced, same,
+                                      self.vocab.free_ok, beam=beam, distinct=self.distinct,
+                                      no_copy=self.no_copy)
+                for i, u, row in zip(chunk, batch, best, strict=True):
+                    out[i] = render(u, row, self.vocab)
+        return out  # type: ignore[return-value]
+
+    def save(self, folder: str | os.PathLike) -> None:
+        from zhpipe.fsutil import write_json
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{self.kind}.tmp.keras"
+        self.model.save(tmp)
+        os.replace(tmp, folder / f"{self.kind}.keras")
+        self.vocab.save(folder / "vocab.json")
+        write_json(folder / f"{self.kind}.meta.json",
+                   {"kind": self.kind, "max_len": self.max_len, "distinct": self.distinct,
+                    "no_copy": self.no_copy})
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike, kind: str = "seq2seq") -> Couplet:
+        folder = Path(folder)
+        path = folder / f"{kind}.keras"
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no trained {kind} model; run the train_seq2seq "
+                                    "stage first (snakemake --cores all train_seq2seq)")
+        import zhpipe.couplet.models  # noqa: F401  (registers GatedConv1D)
+
+        model = keras.saving.load_model(path, compile=False)
+        meta = json.loads((folder / f"{kind}.meta.json").read_text(encoding="utf-8"))
+        return cls(kind, model, CharVocab.load(folder / "vocab.json"), meta["max_len"],
+                   meta["distinct"], meta.get("no_copy", True))
+
+
+def _inputs(kind: str, up: np.ndarray, lo: np.ndarray):
+    return up if kind == "tagger" else [up, shift_right(lo)]
+
+
+def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tuple[str, str]],
+                  vocab: CharVocab, *, dim: int, dilations: Sequence[int], dropout: float,
+                  heads: int, tokens_per_batch: int, learning_rate: float, epochs: int,
+                  patience: int, seed: int, max_len: int = 64, distinct: bool = True,
+                  no_copy: bool = True) -> tuple[Couplet, dict]:
+    """Train with early stopping on the dev pairs' loss; returns the best epoch's model."""
+    keras.utils.set_random_seed(seed)
+    if kind == "tagger":
+        model = build_tagger(len(vocab), dim=dim, dilations=dilations, dropout=dropout)
+    else:
+        model = build_seq2seq(len(vocab), dim=dim, dilations=dilations, dropout=dropout,
+                              heads=heads)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    up = [vocab.encode(u) for u, _ in train]
+    lo = [vocab.encode(low) for _, low in train]
+    dev_up = [vocab.encode(u) for u, _ in dev]
+    dev_lo = [vocab.encode(low) for _, low in dev]
+    dev_batches = length_buckets([len(x) for x in dev_up], tokens_per_batch)
+    history, best, best_weights, waited = [], math.inf, None, 0
+    t_train, seen = 0.0, 0
+    for epoch in range(epochs):
+        batches = length_buckets([len(x) for x in up], tokens_per_batch, seed + epoch)
+        t0 = time.perf_counter()
+        losses, weights = [], []
+        for ids in tqdm(batches, desc=f"{kind} epoch {epoch + 1}/{epochs}", unit="batch",
+                        mininterval=10, disable=None):
+            u = np.stack([up[i] for i in ids])
+            low = np.stack([lo[i] for i in ids])
+            losses.append(float(np.asarray(model.train_on_batch(_inputs(kind, u, low), low))))
+            weights.append(u.size)
+        t_train += time.perf_counter() - t0
+        seen += len(up)
+        dev_loss = _dev_loss(model, kind, dev_up, dev_lo, dev_batches)
+        history.append({"epoch": epoch + 1, "loss": float(np.average(losses, weights=weights)),
+                        "dev_loss": dev_loss})
+        log.info("%s epoch %d: loss %.4f, dev loss %.4f", kind, epoch + 1,
+                 history[-1]["loss"], dev_loss)
+        if dev_loss < best:
+            best, best_weights, waited = dev_loss, model.get_weights(), 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    info = {"history": history, "best_dev_loss": round(best, 4),
+            "train_seconds": round(t_train, 1),
+            "train_pairs_per_sec": round(seen / t_train) if t_train else 0,
+            "params": int(model.count_params())}
+    return Couplet(kind, model, vocab, max_len, distinct, no_copy), info
+
+
+def _dev_loss(model, kind, dev_up, dev_lo, batches) -> float:
+    total, n = 0.0, 0
+    for ids in batches:
+        u = np.stack([dev_up[i] for i in ids])
+        low = np.stack([dev_lo[i] for i in ids])
+        loss = float(np.asarray(model.test_on_batch(_inputs(kind, u, low), low)))
+        total += loss * u.size
+        n += u.size
+    return round(total / max(n, 1), 4)
