@@ -9,6 +9,7 @@
     zhpipe similar WORD [-n 10]
     zhpipe analogy A B C
     zhpipe couplet [UPPER...] [--model seq2seq|tagger] [--beam 5]   (stdin when no UPPER)
+    zhpipe cloze FILE.doc_query [--out FILE.answer] [--answers GOLD.answer]
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tracking", help="MLflow: show the store, or log queued runs")
     t.add_argument("action", choices=["sync", "uri"])
     t.set_defaults(func=cmd_tracking)
+    from zhpipe.cloze import cli as cloze_cli
     from zhpipe.couplet import cli as couplet_cli
     from zhpipe.embeddings import cli as embeddings_cli
     from zhpipe.mining import cli as mining_cli
@@ -157,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     mining_cli.add_parsers(sub)
     embeddings_cli.add_parsers(sub)
     couplet_cli.add_parsers(sub)
+    cloze_cli.add_parsers(sub)
     return ap
 
 

@@ -42,9 +42,11 @@ def write_text(path: str | os.PathLike, text: str) -> None:
         fh.write(text)
 
 
-def write_json(path: str | os.PathLike, obj: Any) -> None:
+def write_json(path: str | os.PathLike, obj: Any, ascii: bool = False) -> None:
+    """Atomic, indented, sorted JSON. ``ascii``: escape non-ASCII characters (DVC takes a
+    metrics file whose first bytes are mostly Chinese text for a binary file)."""
     with atomic_write(path) as fh:
-        json.dump(obj, fh, ensure_ascii=False, indent=2, sort_keys=True)
+        json.dump(obj, fh, ensure_ascii=ascii, indent=2, sort_keys=True)
         fh.write("\n")
 
 

@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from zhpipe.cloze.data import ClozeFormatError
 from zhpipe.corpus.download import DownloadError
 from zhpipe.corpus.extract import CorruptArchive, UnsafeArchive
 from zhpipe.corpus.text import CorpusError
@@ -15,7 +16,7 @@ from zhpipe.params import ParamsError
 
 #: Errors that carry a complete message for the user: printed without a traceback.
 USER_ERRORS = (ParamsError, DownloadError, CorpusError, CorruptArchive, UnsafeArchive,
-               EmbeddingError, CoupletError, FileNotFoundError)
+               EmbeddingError, CoupletError, ClozeFormatError, FileNotFoundError)
 
 
 def run(stage: str, main: Callable[[list[str] | None], None]) -> None:

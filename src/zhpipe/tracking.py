@@ -186,7 +186,7 @@ def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.
                  artifacts: list[str | os.PathLike] = (), root: Path | None = None) -> None:
     """Write ``metrics_path`` (atomically), then log the stage run to MLflow or queue it."""
     root = project_root() if root is None else Path(root)
-    write_json(metrics_path, metrics)
+    write_json(metrics_path, metrics, ascii=True)  # DVC reads it as metrics
     record = {
         "stage": stage,
         "tracking_uri": tracking_uri(root),

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAGES = {f"{s}@{d}" for s in ("download", "prepare")
           for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "ca8", "lcsts", "zhwiki")} | {
-    "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "train_crf", "report"}
+    "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "train_crf", "train_seq2seq",
+    "train_cloze", "report"}
 
 
 def _copy_project(dest: Path) -> None:
@@ -60,6 +61,13 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     params["word2vec"].update(engine="gensim", min_count=1, dim=8, epochs=1, workers=1)
     params["train_crf"].update(filters=8, char_dim=8, bigram_dim=4, seg_epochs=1, ner_epochs=1,
                                dilations=[1])
+    params["train_seq2seq"].update(max_train_pairs=None, dev_pairs=1, min_count=1, dim=8,
+                                   dilations=[1], heads=1, beam=2, examples=2)
+    stories = tmp_path / "stories.txt"  # a segmented corpus of one's own, for the cloze items
+    stories.write_text("小 猴 在 树 上 玩 。 小 熊 来 了 。\n树 很 高 ， 猴 爬 树 。\n"
+                       "熊 和 猴 是 朋友 。 朋友 来 了 。\n" * 4, encoding="utf-8")
+    params["train_cloze"].update(corpora=[str(stories)], passage_sentences=3, dev_items=1,
+                                 skip_top_words=0, units=8, dilations=[1], epochs=1)
     (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MLFLOW_", "ZHPIPE_", "DVC_"))}
@@ -113,7 +121,7 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     out = _run([BIN / "dvc", "repro"], proj, env)
     ran = set(re.findall(r"Running stage '([^']+)'", out))
     assert "prepare@pd1998" in ran and ran <= {"prepare@pd1998", "word2vec", "train_crf",
-                                                "report"}
+                                                "train_cloze", "report"}
     dvc_runs = [r for r in _mlflow_runs(proj) if r.data.tags.get("zhpipe.runner") == "dvc"]
     assert {r.data.tags["zhpipe.stage"] for r in dvc_runs} == ran
 

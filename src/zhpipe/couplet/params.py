@@ -9,7 +9,7 @@ from zhpipe.params import Section
 
 class Seq2SeqParams(Section):
     max_train_pairs: int | None = Field(default=None, ge=1)
-    dev_pairs: int = Field(default=2000, ge=10)
+    dev_pairs: int = Field(default=2000, ge=1)
     test_pairs: int | None = Field(default=None, ge=1)
     min_count: int = Field(default=2, ge=1)
     dim: int = Field(default=128, ge=8)

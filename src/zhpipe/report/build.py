@@ -311,9 +311,45 @@ def section_seq2seq(metrics: dict[str, dict], out: Path) -> Section | None:
     return sec
 
 
+CLOZE_ANCHORS = [("Baseline - Top Frequency (official)", 14.85), ("AS Reader (official baseline)", 69.75),
+                 ("Su Jianlin (广州火焰)", 73.55), ("best single system (WHU)", 78.20),
+                 ("best ensemble (6ESTATES)", 81.85)]
+
+
+def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
+    m = metrics.get("cloze")
+    if m is None:
+        return None
+    v = m["cmrc2017"]["valid"]
+    rows = [{"system": "zhpipe reader (this run)", "validation accuracy": v["accuracy"]},
+            {"system": "Top Frequency (this run, same scorer)",
+             "validation accuracy": v["top_frequency_accuracy"]}]
+    rows += [{"system": name, "validation accuracy": acc} for name, acc in CLOZE_ANCHORS]
+    r = m["reader"]
+    text = (f"Reader ({m['encoder']} encoders, word2vec start {'on' if m['word2vec_init'] else 'off'}"
+            f") trained on {m['train_items']:,} items from source '{m['train_source']}' "
+            f"({r['train_items_per_sec']} items/s), early-stopped on {m['dev_items']:,} held-out "
+            f"generated items (accuracy {m['dev_accuracy']}%), scored on the {v['total']:,} "
+            f"CMRC 2017 validation queries ({v['correct']:,} right; answers within the first "
+            f"max_doc tokens: {v['answer_within_max_doc']}%). Anchors from the official "
+            "leaderboard (validation set).")
+    sec = Section("Cloze reading (CMRC 2017)", text)
+    sec.tables.append(("CMRC 2017 cloze validation accuracy (%)", pd.DataFrame(rows)))
+    g = m.get("generated")
+    if g:
+        keys = ["items", "passage_tokens_mean", "passage_sentences_mean", "query_tokens_mean",
+                "answer_chars_mean", "distinct_answers", "answer_in_passage"]
+        sec.tables.append(("Generated training items vs the validation set", pd.DataFrame(
+            [{"set": "generated", **{k: g.get(k) for k in keys}},
+             {"set": "CMRC 2017 validation", **{k: v.get(k) for k in keys}}])))
+    if r.get("history"):
+        sec.tables.append(("Training curve", pd.DataFrame(r["history"])))
+    return sec
+
+
 SECTIONS: list[Callable[[dict[str, dict], Path], Section | None]] = [
     section_datasets, section_corpora, section_mine_words, section_word2vec, section_crf,
-    section_seq2seq,
+    section_seq2seq, section_cloze,
 ]
 
 

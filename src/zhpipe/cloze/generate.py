@@ -1,0 +1,131 @@
+"""Generate CMRC 2017-style cloze items from a segmented corpus.
+
+The official items are built like this (read off the validation set: 2,000 items, passages of
+18 sentences and 322 tokens on average, answers of 2.06 characters, mostly nouns and names, every
+answer also present elsewhere in its passage). The generator copies that construction:
+
+1. The corpus is cut into sentences (at 。！？ and their ASCII forms, and at line ends) and the
+   sentences into consecutive **passages** of ``passage_sentences`` sentences (no overlap). The
+   1998 corpus has no article boundaries, so a passage can straddle two articles, as a reader of
+   the paper would.
+2. In each passage up to ``items_per_passage`` **query sentences** are drawn (without
+   replacement). In a query sentence the candidate answers are the words that
+   * carry a noun tag (``answer_tags``: n, nr, ns, nt, nz by default) when the corpus is
+     POS-tagged, or, for plain segmented text, are among the words outside the
+     ``skip_top_words`` most frequent of the corpus (function words);
+   * are made of Chinese characters only, ``min_answer_chars`` or longer;
+   * occur exactly once in the query sentence and at least once in another sentence of the
+     passage (so the answer is always recoverable from the passage).
+   One candidate is drawn at random and replaced by ``XXXXX``.
+3. The blanked sentence stays in the passage (as in the official files) and is also the query.
+
+Surname and given name (江/nr 泽民/nr) are joined into one word, as CMRC's segmentation writes
+names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from zhpipe.cloze.data import BLANK, ClozeItem
+from zhpipe.couplet.data import is_ideograph
+
+SENTENCE_END = {"。", "！", "？", "!", "?"}
+
+
+@dataclass(frozen=True)
+class GeneratorOptions:
+    passage_sentences: int = 18
+    items_per_passage: int = 4
+    answer_tags: tuple[str, ...] = ("n", "nr", "ns", "nt", "nz")
+    min_answer_chars: int = 1
+    skip_top_words: int = 300
+    seed: int = 1
+
+
+Token = tuple[str, str | None]  # (word, POS tag or None)
+
+
+def parse_pos_line(line: str) -> list[Token]:
+    """``迈向/v 充满/v 江/nr 泽民/nr`` -> tokens; consecutive nr tokens are joined."""
+    out: list[Token] = []
+    for tok in line.split():
+        word, _, tag = tok.rpartition("/")
+        if not word:
+            word, tag = tok, ""
+        if tag == "nr" and out and out[-1][1] == "nr":
+            out[-1] = (out[-1][0] + word, "nr")
+        else:
+            out.append((word, tag))
+    return out
+
+
+def sentences(lines: Iterable[list[Token]]) -> Iterable[list[Token]]:
+    """Each line cut after sentence-final punctuation; empty pieces dropped."""
+    for toks in lines:
+        cur: list[Token] = []
+        for t in toks:
+            cur.append(t)
+            if t[0] in SENTENCE_END:
+                yield cur
+                cur = []
+        if cur:
+            yield cur
+
+
+def read_tagged(path: str | os.PathLike) -> list[list[Token]]:
+    """Sentences of a ``word/tag`` file (the prepared 1998 ``*.pos.txt``)."""
+    with open(path, encoding="utf-8") as fh:
+        return list(sentences(parse_pos_line(line) for line in fh if line.strip()))
+
+
+def read_segmented(path: str | os.PathLike) -> list[list[Token]]:
+    """Sentences of a plain segmented file (words separated by spaces, no tags)."""
+    with open(path, encoding="utf-8") as fh:
+        return list(sentences([(w, None) for w in line.split()] for line in fh if line.strip()))
+
+
+def generate(sents: Sequence[list[Token]], opts: GeneratorOptions, source: str = "corpus"
+             ) -> tuple[list[ClozeItem], dict]:
+    """Items and counts (passages, candidate-less query sentences) from consecutive sentences."""
+    rng = np.random.default_rng(opts.seed)
+    freq = Counter(w for s in sents for w, _ in s)
+    stop = {w for w, _ in freq.most_common(opts.skip_top_words)}
+    tags = set(opts.answer_tags)
+
+    def candidate(word: str, tag: str | None) -> bool:
+        if len(word) < opts.min_answer_chars or not all(is_ideograph(c) for c in word):
+            return False
+        return tag in tags if tag is not None else word not in stop
+
+    items: list[ClozeItem] = []
+    no_candidate = 0
+    n = opts.passage_sentences
+    passages = [sents[i:i + n] for i in range(0, len(sents) - n + 1, n)]
+    for p_i, passage in enumerate(passages):
+        words = [[w for w, _ in s] for s in passage]
+        counts = Counter(w for s in words for w in s)
+        order = rng.permutation(len(passage))
+        made = 0
+        for q in order:
+            if made >= opts.items_per_passage:
+                break
+            in_query = Counter(words[q])
+            cands = [j for j, (w, t) in enumerate(passage[q])
+                     if in_query[w] == 1 and counts[w] > 1 and candidate(w, t)]
+            if not cands:
+                no_candidate += 1
+                continue
+            j = int(rng.choice(cands))
+            answer = words[q][j]
+            query = words[q][:j] + [BLANK] + words[q][j + 1:]
+            blanked = [s if k != q else query for k, s in enumerate(words)]
+            items.append(ClozeItem(f"<qid_{source}_{len(items)}>", blanked, query, answer,
+                                   {"passage": p_i}))
+            made += 1
+    return items, {"passages": len(passages), "query_sentences_without_candidate": no_candidate}

@@ -1,0 +1,36 @@
+"""The ``train_cloze`` section of params.yaml."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from zhpipe.params import Section
+
+
+class ClozeParams(Section):
+    train_source: Literal["generated", "cmrc2017", "both"] = "generated"
+    corpora: list[str] = Field(default_factory=list)
+    passage_sentences: int = Field(default=18, ge=2)
+    items_per_passage: int = Field(default=4, ge=1)
+    answer_tags: list[str] = Field(default_factory=lambda: ["n", "nr", "ns", "nt", "nz"])
+    min_answer_chars: int = Field(default=1, ge=1)
+    skip_top_words: int = Field(default=300, ge=0)
+    dev_items: int = Field(default=500, ge=1)
+    max_train_items: int | None = Field(default=None, ge=1)
+    min_count: int = Field(default=3, ge=1)
+    max_vocab: int = Field(default=50000, ge=100)
+    oov_slots: int = Field(default=50, ge=1)
+    word2vec_init: bool = True
+    encoder: Literal["cnn", "gru"] = "cnn"
+    dim: int = Field(default=128, ge=8)
+    units: int = Field(default=128, ge=8)
+    dilations: list[int] = Field(default_factory=lambda: [1, 2, 4, 8, 1])
+    dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
+    max_doc: int = Field(default=600, ge=32)
+    tokens_per_batch: int = Field(default=8192, ge=256)
+    learning_rate: float = Field(default=0.002, gt=0)
+    epochs: int = Field(default=2, ge=1)
+    patience: int = Field(default=1, ge=1)
+    seed: int = 1

@@ -1,0 +1,356 @@
+"""A Keras 3 cloze reader: bidirectional GRU encoders, the blank as the query, attention sum.
+
+The model (in the spirit of the Attention Sum Reader of Kadlec et al. 2016, the CMRC 2017
+official baseline, and of Su Jianlin's 完形填空 reader):
+
+* words are embedded (optionally starting from the word2vec stage's vectors); a word outside the
+  vocabulary gets one of ``oov_slots`` per-passage ids in order of first appearance, so two
+  unknown words stay distinguishable and the same unknown word in passage and query shares an id;
+* the passage gets one extra feature per token: does the word also occur in the query;
+* a BiGRU reads the passage, another the query; the query vector is the query encoder's state at
+  the blank joined with the passage encoder's state at the passage's own blank;
+* each passage position scores its dot product with the query vector; a softmax over the
+  positions, summed over the positions of each word, gives the probability of each candidate.
+  Training maximises the probability mass on the positions of the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import ops
+from tqdm import tqdm
+
+from zhpipe.cloze.data import BLANK, ClozeItem
+
+log = logging.getLogger(__name__)
+PAD, UNK, BLANK_ID = 0, 1, 2
+FIRST_OOV = 3
+
+
+@dataclass
+class WordVocab:
+    words: list[str]  # index i -> word, starting at FIRST_OOV + oov_slots
+    oov_slots: int = 50
+
+    def __post_init__(self):
+        self.offset = FIRST_OOV + self.oov_slots
+        self.index = {w: i + self.offset for i, w in enumerate(self.words)}
+
+    def __len__(self) -> int:
+        return self.offset + len(self.words)
+
+    @classmethod
+    def build(cls, items: Sequence[ClozeItem], min_count: int, max_size: int,
+              oov_slots: int = 50, extra: Sequence[str] = ()) -> WordVocab:
+        from collections import Counter
+
+        counts = Counter(w for it in items for w in it.tokens)
+        words = [w for w, n in counts.most_common(max_size) if n >= min_count and w != BLANK]
+        have = set(words)
+        words += [w for w in extra if w not in have and w != BLANK]
+        return cls(words, oov_slots)
+
+    def save(self, path) -> None:
+        from zhpipe.fsutil import write_json
+
+        write_json(path, {"words": self.words, "oov_slots": self.oov_slots})
+
+    @classmethod
+    def load(cls, path) -> WordVocab:
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(d["words"], d["oov_slots"])
+
+
+@dataclass
+class Encoded:
+    doc: np.ndarray  # (D,) ids
+    query: np.ndarray  # (Q,) ids
+    q_blank: int
+    d_blank: int  # -1 when the passage holds no blank
+    in_query: np.ndarray  # (D,) float
+    tokens: list[str]  # the passage words (for the attention sum), truncated like doc
+
+
+def encode(item: ClozeItem, vocab: WordVocab, max_doc: int) -> Encoded:
+    tokens = item.tokens[:max_doc]
+    oov: dict[str, int] = {}
+
+    def wid(w: str) -> int:
+        if w == BLANK:
+            return BLANK_ID
+        i = vocab.index.get(w)
+        if i is None:
+            i = oov.setdefault(w, FIRST_OOV + len(oov) % vocab.oov_slots)
+        return i
+
+    doc = np.array([wid(w) for w in tokens], np.int32)
+    query = np.array([wid(w) for w in item.query], np.int32)
+    qset = set(item.query)
+    return Encoded(doc, query, item.query.index(BLANK),
+                   tokens.index(BLANK) if BLANK in tokens else -1,
+                   np.array([w in qset and w != BLANK for w in tokens], np.float32), tokens)
+
+
+def candidate_mask(tokens: Sequence[str]) -> np.ndarray:
+    """Positions that may hold the answer: any word but the blank and punctuation-only tokens."""
+    from zhpipe.couplet.data import is_ideograph
+
+    return np.array([w != BLANK and any(is_ideograph(c) or c.isalnum() for c in w)
+                     for w in tokens], bool)
+
+
+def _pad(rows: Sequence[np.ndarray], width: int, dtype) -> np.ndarray:
+    out = np.zeros((len(rows), width), dtype)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
+
+
+def batch_inputs(encs: Sequence[Encoded], round_to: int = 32) -> dict:
+    d = max(len(e.doc) for e in encs)
+    q = max(len(e.query) for e in encs)
+    d, q = -(-d // round_to) * round_to, -(-q // 8) * 8  # few distinct shapes: few traces
+    cand = _pad([candidate_mask(e.tokens) for e in encs], d, np.float32)
+    return {"doc": _pad([e.doc for e in encs], d, np.int32),
+            "query": _pad([e.query for e in encs], q, np.int32),
+            "in_query": _pad([e.in_query for e in encs], d, np.float32)[..., None],
+            "q_blank": np.array([[e.q_blank] for e in encs], np.int32),
+            "d_blank": np.array([[max(e.d_blank, 0)] for e in encs], np.int32),
+            "has_d_blank": np.array([[float(e.d_blank >= 0)] for e in encs], np.float32),
+            "candidates": cand}
+
+
+def _encoder(kind: str, units: int, dilations: Sequence[int], dropout: float, name: str):
+    """A sequence encoder: BiGRU (masked) or residual gated dilated CNN (fast on CPUs)."""
+    if kind == "gru":
+        rnn = keras.layers.Bidirectional(keras.layers.GRU(units, return_sequences=True),
+                                         name=f"{name}_rnn")
+        return lambda x: rnn(x)
+    if kind != "cnn":
+        raise ValueError(f"unknown encoder {kind!r} (gru or cnn)")
+    from zhpipe.couplet.models import GatedConv1D
+
+    proj = keras.layers.Dense(2 * units, name=f"{name}_proj")
+    convs = [GatedConv1D(2 * units, 3, d, dropout, name=f"{name}_conv{i}")
+             for i, d in enumerate(dilations)]
+
+    def run(x):
+        h = proj(x)
+        for c in convs:
+            h = c(h)
+        return h
+
+    return run
+
+
+def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: float = 0.1,
+                 encoder: str = "cnn", dilations: Sequence[int] = (1, 2, 4, 8, 1),
+                 init: np.ndarray | None = None) -> keras.Model:
+    """Inputs as made by :func:`batch_inputs`; output (B, D): probability of each position."""
+    doc = keras.Input((None,), dtype="int32", name="doc")
+    query = keras.Input((None,), dtype="int32", name="query")
+    in_query = keras.Input((None, 1), dtype="float32", name="in_query")
+    q_blank = keras.Input((1,), dtype="int32", name="q_blank")
+    d_blank = keras.Input((1,), dtype="int32", name="d_blank")
+    has_d_blank = keras.Input((1,), dtype="float32", name="has_d_blank")
+    candidates = keras.Input((None,), dtype="float32", name="candidates")
+    emb = keras.layers.Embedding(
+        vocab_size, dim if init is None else init.shape[1], mask_zero=encoder == "gru",
+        name="word_emb", embeddings_initializer="uniform" if init is None
+        else keras.initializers.Constant(init))
+    drop = keras.layers.Dropout(dropout)
+    d_in = keras.layers.Concatenate(name="doc_features")([drop(emb(doc)), in_query])
+    d_h = _encoder(encoder, units, dilations, dropout, "doc")(d_in)
+    q_h = _encoder(encoder, units, dilations, dropout, "query")(drop(emb(query)))
+    q_vec = BlankQuery(name="blank_query")([q_h, d_h, q_blank, d_blank, has_d_blank])
+    probs = AttentionSum(name="attention")([d_h, q_vec, candidates])
+    return keras.Model([doc, query, in_query, q_blank, d_blank, has_d_blank, candidates], probs,
+                       name="cloze_reader")
+
+
+@keras.saving.register_keras_serializable(package="zhpipe")
+class BlankQuery(keras.layers.Layer):
+    """The query vector: query state at the blank, plus the passage state at its blank."""
+
+    def build(self, input_shapes):
+        width = input_shapes[0][-1]
+        self.proj = self.add_weight(shape=(2 * width, width), initializer="glorot_uniform",
+                                    name="proj")
+
+    def call(self, inputs):
+        q_h, d_h, q_blank, d_blank, has_d = inputs
+        q = ops.take_along_axis(q_h, ops.expand_dims(q_blank, -1), axis=1)[:, 0]
+        d = ops.take_along_axis(d_h, ops.expand_dims(d_blank, -1), axis=1)[:, 0] * has_d
+        return ops.matmul(ops.concatenate([q, d], axis=-1), self.proj)
+
+    def compute_output_shape(self, input_shapes):
+        return (input_shapes[0][0], input_shapes[0][-1])
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+@keras.saving.register_keras_serializable(package="zhpipe")
+class AttentionSum(keras.layers.Layer):
+    """Softmax over candidate positions of ``d_h . q``; padding and non-candidates get 0."""
+
+    def call(self, inputs):
+        d_h, q, cand = inputs
+        scores = ops.einsum("bdh,bh->bd", d_h, q)
+        scores = ops.where(cand > 0, scores, ops.full_like(scores, -1e9))
+        return ops.softmax(scores, axis=-1)
+
+    def compute_output_shape(self, input_shapes):
+        return input_shapes[2]
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+def attention_sum_loss(y_true, y_pred):
+    """-log of the probability mass on the answer's positions (``y_true`` marks them)."""
+    mass = ops.sum(y_true * y_pred, axis=-1)
+    return -ops.log(ops.maximum(mass, 1e-9))
+
+
+def answer_mask(enc: Encoded, answer: str | None, width: int) -> np.ndarray:
+    m = np.zeros(width, np.float32)
+    if answer is not None:
+        for i, w in enumerate(enc.tokens):
+            if w == answer:
+                m[i] = 1.0
+    return m
+
+
+def pick(probs: np.ndarray, tokens: Sequence[str]) -> tuple[str, float]:
+    """The word with the largest summed probability over its positions."""
+    total: dict[str, float] = {}
+    for w, p in zip(tokens, probs[: len(tokens)], strict=True):
+        if p > 0:
+            total[w] = total.get(w, 0.0) + float(p)
+    if not total:  # no candidate at all (e.g. a passage of punctuation): still answer
+        return (tokens[0] if tokens else ""), 0.0
+    w = max(total, key=total.get)
+    return w, total[w]
+
+
+class Reader:
+    """A trained reader with its vocabulary; ``answer(items)`` -> predicted words."""
+
+    def __init__(self, model: keras.Model, vocab: WordVocab, max_doc: int):
+        self.model, self.vocab, self.max_doc = model, vocab, max_doc
+
+    def batches(self, items: Sequence[ClozeItem], tokens_per_batch: int):
+        encs = [encode(it, self.vocab, self.max_doc) for it in items]
+        order = np.argsort([len(e.doc) for e in encs], kind="stable")
+        i = 0
+        while i < len(order):
+            n = len(encs[order[i]].doc)
+            size = max(1, tokens_per_batch // max(n, 1))
+            ids = order[i:i + size]
+            j = i + size
+            # lengths ascend: the last one is the longest
+            while len(ids) > 1 and len(ids) * len(encs[ids[-1]].doc) > tokens_per_batch:
+                ids = ids[:-1]
+                j -= 1
+            yield ids, [encs[k] for k in ids]
+            i = j
+
+    def answer(self, items: Sequence[ClozeItem], tokens_per_batch: int = 32768
+               ) -> list[str]:
+        out: list[str] = [""] * len(items)
+        for ids, encs in self.batches(items, tokens_per_batch):
+            x = batch_inputs(encs)
+            probs = np.asarray(self.model.predict_on_batch(x))
+            for k, e, p in zip(ids, encs, probs, strict=True):
+                out[k] = pick(p, e.tokens)[0]
+        return out
+
+    def save(self, folder) -> None:
+        from zhpipe.fsutil import write_json
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / ".reader.tmp.keras"
+        self.model.save(tmp)
+        os.replace(tmp, folder / "reader.keras")
+        self.vocab.save(folder / "vocab.json")
+        write_json(folder / "reader.meta.json", {"max_doc": self.max_doc})
+
+    @classmethod
+    def load(cls, folder) -> Reader:
+        folder = Path(folder)
+        path = folder / "reader.keras"
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no trained cloze reader; run the train_cloze stage "
+                                    "first (snakemake --cores all train_cloze)")
+        model = keras.saving.load_model(path, compile=False)
+        meta = json.loads((folder / "reader.meta.json").read_text(encoding="utf-8"))
+        return cls(model, WordVocab.load(folder / "vocab.json"), meta["max_doc"])
+
+
+def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: WordVocab, *,
+                 dim: int, units: int, dropout: float, max_doc: int, tokens_per_batch: int,
+                 encoder: str = "cnn", dilations: Sequence[int] = (1, 2, 4, 8, 1),
+                 learning_rate: float, epochs: int, patience: int, seed: int,
+                 init: np.ndarray | None = None) -> tuple[Reader, dict]:
+    """Train with early stopping on the accuracy over ``dev`` (generated items, never the
+    evaluation set)."""
+    keras.utils.set_random_seed(seed)
+    model = build_reader(len(vocab), dim=dim, units=units, dropout=dropout, encoder=encoder,
+                         dilations=dilations, init=init)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
+                  loss=attention_sum_loss)
+    reader = Reader(model, vocab, max_doc)
+    batches = list(reader.batches(train, tokens_per_batch))
+    dropped = 0
+    prepared = []
+    for ids, encs in batches:
+        x = batch_inputs(encs)
+        y = np.stack([answer_mask(e, train[k].answer, x["doc"].shape[1])
+                      for k, e in zip(ids, encs, strict=True)])
+        keep = y.sum(1) > 0  # the answer was cut off with the passage's tail
+        dropped += int((~keep).sum())
+        if keep.any():
+            prepared.append(({k: v[keep] for k, v in x.items()}, y[keep]))
+    rng = np.random.default_rng(seed)
+    history, best, best_weights, waited = [], -math.inf, None, 0
+    t_train, seen = 0.0, 0
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        losses = []
+        for b in tqdm(rng.permutation(len(prepared)), desc=f"reader epoch {epoch + 1}/{epochs}",
+                      unit="batch", mininterval=10, disable=None):
+            x, y = prepared[b]
+            losses.append(float(np.asarray(model.train_on_batch(x, y))))
+            seen += len(y)
+        t_train += time.perf_counter() - t0
+        pred = reader.answer(dev)
+        acc = float(np.mean([p == it.answer for p, it in zip(pred, dev, strict=True)])) \
+            if dev else 0.0
+        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)),
+                        "dev_accuracy": round(100 * acc, 2)})
+        log.info("reader epoch %d: loss %.4f, generated-dev accuracy %.2f%%", epoch + 1,
+                 history[-1]["loss"], 100 * acc)
+        if acc > best:
+            best, best_weights, waited = acc, model.get_weights(), 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    return reader, {"history": history, "dev_accuracy": round(100 * best, 2),
+                    "train_seconds": round(t_train, 1),
+                    "train_items_per_sec": round(seen / t_train, 1) if t_train else 0,
+                    "dropped_answer_truncated": dropped, "params": int(model.count_params())}

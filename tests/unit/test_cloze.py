@@ -1,0 +1,218 @@
+"""Cloze reading: CMRC 2017 files, the generator, the scorer, the reader, the command line."""
+
+import keras
+import numpy as np
+import pytest
+
+from zhpipe.cloze.data import (
+    BLANK,
+    ClozeFormatError,
+    ClozeItem,
+    ReadStats,
+    accuracy,
+    read_answers,
+    read_doc_query,
+    score_files,
+    write_answers,
+    write_doc_query,
+)
+from zhpipe.cloze.generate import GeneratorOptions, generate, parse_pos_line, read_tagged
+from zhpipe.cloze.reader import (
+    Reader,
+    WordVocab,
+    attention_sum_loss,
+    batch_inputs,
+    build_reader,
+    encode,
+    pick,
+    train_reader,
+)
+
+DOC_QUERY = """1 ||| 小 猴 在 树 上 玩 。
+2 ||| XXXXX 每天 都 来 找 小 猴 。
+3 ||| 小 熊 很 高兴 。
+<qid_0> ||| XXXXX 每天 都 来 找 小 猴 。
+1 ||| 野牛 和 XXXXX 打 了 起来 。
+2 ||| 老虎 跑 了 。
+<qid_1> ||| 野牛 和 XXXXX 打 了 起来 。
+"""
+
+
+def test_read_write_round_trip(tmp_path):
+    f = tmp_path / "a.doc_query"
+    f.write_text(DOC_QUERY, encoding="utf-8")
+    items = read_doc_query(f)
+    assert [it.qid for it in items] == ["<qid_0>", "<qid_1>"]
+    assert items[0].passage[2] == ["小", "熊", "很", "高兴", "。"]
+    assert items[1].query.index(BLANK) == 2
+    out = tmp_path / "b.doc_query"
+    write_doc_query(out, items)
+    assert out.read_text(encoding="utf-8") == DOC_QUERY
+    ans = tmp_path / "a.answer"
+    write_answers(ans, [("<qid_0>", "小熊"), ("<qid_1>", "老虎")])
+    assert read_answers(ans) == {"<qid_0>": "小熊", "<qid_1>": "老虎"}
+
+
+def test_malformed_files_name_the_line_or_are_counted(tmp_path):
+    f = tmp_path / "bad.doc_query"
+    f.write_text("1 ||| 小 猴 。\n小 猴\n", encoding="utf-8")
+    with pytest.raises(ClozeFormatError, match=r"bad.doc_query:2"):
+        read_doc_query(f)
+    f.write_text("1 ||| 小 猴 。\n2 ||| 老虎 。\n", encoding="utf-8")
+    with pytest.raises(ClozeFormatError, match=r"bad.doc_query:1: passage .* no '<qid_K>"):
+        read_doc_query(f)
+    f.write_text("<qid_0> ||| 小 XXXXX 。\n1 ||| 小 猴 。\n<qid_1> ||| 没有 空 。\n"
+                 "1 ||| 老虎 。\n<qid_2> ||| XXXXX 。\n", encoding="utf-8")
+    stats = ReadStats()
+    items = read_doc_query(f, stats)
+    assert [it.qid for it in items] == ["<qid_2>"]
+    assert stats.skipped_empty_passage == 1 and stats.skipped_no_blank == 1
+    f.write_bytes(b"1 ||| \xff\n")
+    with pytest.raises(ClozeFormatError, match="not UTF-8"):
+        read_doc_query(f)
+    a = tmp_path / "x.answer"
+    a.write_text("qid_0 ||| 小熊\n", encoding="utf-8")
+    with pytest.raises(ClozeFormatError, match=r"x.answer:1"):
+        read_answers(a)
+
+
+def test_scorer_counts_missing_answers_as_wrong(tmp_path):
+    gold = {"<qid_0>": "小熊", "<qid_1>": "老虎", "<qid_2>": "猴子", "<qid_3>": "树"}
+    s = accuracy(gold, {"<qid_0>": "小熊", "<qid_1>": "狐狸", "<qid_2>": "猴子", "<qid_9>": "x"})
+    assert s == {"accuracy": 50.0, "correct": 2, "total": 4, "missing": 1, "extra": 1}
+    g, p = tmp_path / "g.answer", tmp_path / "p.answer"
+    write_answers(g, gold.items())
+    write_answers(p, [("<qid_3>", "树")])
+    assert score_files(p, g)["accuracy"] == 25.0
+    with pytest.raises(ValueError):
+        accuracy({}, {})
+
+
+# ----------------------------------------------------------------------------- generator
+
+POS = """小/a 猴/n 在/p 树/n 上/f 玩/v 。/w 小/a 熊/n 来/v 了/u 。/w
+江/nr 泽民/nr 看望/v 小/a 熊/n 。/w
+树/n 很/d 高/a ，/w 猴/n 爬/v 树/n 。/w
+熊/n 和/c 猴/n 是/v 朋友/n 。/w 朋友/n 来/v 了/u 。/w
+"""
+
+
+def test_parse_pos_line_joins_names():
+    assert parse_pos_line("江/nr 泽民/nr 看望/v") == [("江泽民", "nr"), ("看望", "v")]
+
+
+def test_generated_answers_are_always_in_their_passage(tmp_path):
+    f = tmp_path / "c.pos.txt"
+    f.write_text(POS * 30, encoding="utf-8")
+    sents = read_tagged(f)
+    assert sents[0][-1][0] == "。" and len(sents[0]) == 7  # cut at 。
+    items, info = generate(sents, GeneratorOptions(passage_sentences=6, items_per_passage=3))
+    assert items and info["passages"] == len(sents) // 6
+    for it in items:
+        assert it.query.count(BLANK) == 1
+        assert it.answer in it.tokens  # elsewhere in the passage
+        assert it.query in it.passage  # the blanked sentence stays in the passage
+        assert sum(s.count(BLANK) for s in it.passage) == 1
+        assert it.answer not in ("小", "在", "看望")  # nouns only (n, nr, ...)
+        assert it.answer not in it.query
+    # untagged text: the most frequent words are never answers
+    plain = [[(w, None) for w, _ in s] for s in sents]
+    items2, _ = generate(plain, GeneratorOptions(passage_sentences=6, skip_top_words=5))
+    assert all(it.answer in it.tokens for it in items2)
+
+
+# ----------------------------------------------------------------------------- reader
+
+
+def tiny_items(n=40, seed=0):
+    """Passages where the answer is the animal that occurs twice; learnable."""
+    rng = np.random.default_rng(seed)
+    animals = ["猴子", "老虎", "小熊", "狐狸", "野牛", "兔子"]
+    items = []
+    for i in range(n):
+        a, b, c = rng.choice(animals, 3, replace=False)
+        query = ["今天", BLANK, "又", "来", "了", "。"]
+        passage = [[a, "在", "树", "上", "。"], [b, "在", "河", "边", "。"], query,
+                   [a, "和", c, "玩", "。"]]
+        items.append(ClozeItem(f"<qid_{i}>", passage, query, str(a)))
+    return items
+
+
+def test_encode_keeps_unknown_words_apart():
+    vocab = WordVocab(["在", "树"], oov_slots=5)
+    it = tiny_items(1)[0]
+    e = encode(it, vocab, max_doc=100)
+    a, b = it.passage[0][0], it.passage[1][0]
+    ids = dict(zip(it.tokens, e.doc, strict=True))
+    assert ids[a] != ids[b] and ids[a] >= 3 and ids["在"] == vocab.index["在"]
+    assert e.doc[e.d_blank] == 2 and e.query[e.q_blank] == 2
+    x = batch_inputs([e])
+    assert x["doc"].shape[1] % 32 == 0 and x["candidates"][0, e.d_blank] == 0
+
+
+def test_pick_sums_over_positions():
+    assert pick(np.array([0.3, 0.2, 0.25, 0.25]), ["a", "b", "b", "c"]) == ("b", 0.45)
+
+
+def test_loss_is_minus_log_answer_mass():
+    p = np.array([[0.1, 0.6, 0.3]], np.float32)
+    y = np.array([[1, 0, 1]], np.float32)
+    assert float(keras.ops.convert_to_numpy(attention_sum_loss(y, p))[0]) == \
+        pytest.approx(-np.log(0.4), rel=1e-5)
+
+
+@pytest.mark.parametrize("encoder", ["cnn", "gru"])
+def test_reader_trains_and_round_trips(encoder, tmp_path):
+    items = tiny_items(60)
+    vocab = WordVocab.build(items, 1, 100, oov_slots=10)
+    reader, info = train_reader(items[:50], items[50:], vocab, dim=16, units=16, dropout=0.0,
+                                max_doc=64, tokens_per_batch=512, encoder=encoder,
+                                dilations=(1, 2), learning_rate=0.01, epochs=2, patience=2,
+                                seed=0)
+    assert len(info["history"]) == 2 and np.isfinite(info["history"][-1]["loss"])
+    pred = reader.answer(items[50:])
+    assert all(p in it.tokens for p, it in zip(pred, items[50:], strict=True))
+    reader.save(tmp_path)
+    again = Reader.load(tmp_path)
+    assert again.answer(items[50:]) == pred
+
+
+def test_reader_learns_the_planted_rule():
+    items = tiny_items(300, seed=1)
+    vocab = WordVocab.build(items, 1, 100, oov_slots=10)
+    reader, info = train_reader(items[:250], items[250:], vocab, dim=16, units=16, dropout=0.0,
+                                max_doc=64, tokens_per_batch=1024, encoder="cnn",
+                                dilations=(1, 2, 4), learning_rate=0.01, epochs=6, patience=6,
+                                seed=0)
+    pred = reader.answer(items[250:])
+    acc = np.mean([p == it.answer for p, it in zip(pred, items[250:], strict=True)])
+    assert acc > 0.8  # chance among the 3 animals of a passage: 1/3
+
+
+def test_build_reader_output_is_a_distribution_over_candidates():
+    m = build_reader(20, dim=8, units=8, dilations=(1,))
+    vocab = WordVocab(["在", "树", "上", "。"], oov_slots=5)
+    x = batch_inputs([encode(it, vocab, 64) for it in tiny_items(3)])
+    p = np.asarray(m.predict_on_batch(x))
+    assert np.allclose(p.sum(1), 1, atol=1e-5)
+    assert (p[x["candidates"] == 0] < 1e-6).all()
+
+
+def test_cli_cloze(tmp_path, capsys):
+    from zhpipe.cli import main
+
+    items = tiny_items(20)
+    vocab = WordVocab.build(items, 1, 100, oov_slots=10)
+    keras.utils.set_random_seed(0)
+    Reader(build_reader(len(vocab), dim=8, units=8, dilations=(1,)), vocab, 64).save(tmp_path)
+    dq = tmp_path / "x.doc_query"
+    write_doc_query(dq, items)
+    gold = tmp_path / "x.answer"
+    write_answers(gold, [(it.qid, it.answer) for it in items])
+    assert main(["cloze", str(dq), "--models", str(tmp_path), "--answers", str(gold)]) == 0
+    cap = capsys.readouterr()
+    lines = cap.out.splitlines()
+    assert len(lines) == 20 and lines[0].startswith("<qid_0> ||| ")
+    assert "accuracy" in cap.err
+    assert main(["cloze", str(dq), "--models", str(tmp_path / "none")]) == 2
+    assert "train_cloze" in capsys.readouterr().err
