@@ -18,7 +18,13 @@ from zhpipe.cloze.data import (
     write_answers,
     write_doc_query,
 )
-from zhpipe.cloze.generate import GeneratorOptions, generate, read_segmented, read_tagged
+from zhpipe.cloze.generate import (
+    GeneratorOptions,
+    generate,
+    non_answer_words,
+    read_segmented,
+    read_tagged,
+)
 from zhpipe.cloze.params import ClozeParams
 from zhpipe.cloze.reader import WordVocab, candidate_mask, train_reader
 from zhpipe.corpus.text import CorpusError
@@ -26,9 +32,11 @@ from zhpipe.fsutil import write_json
 from zhpipe.params import load_section
 
 
-def top_frequency(item) -> str:
-    """The official 'Top Frequency' baseline: the passage's most frequent candidate word."""
-    cands = [w for w, ok in zip(item.tokens, candidate_mask(item.tokens), strict=True) if ok]
+def top_frequency(item, exclude) -> str:
+    """A frequency baseline: the passage's most frequent candidate word (same candidates as
+    the reader's)."""
+    cands = [w for w, ok in zip(item.tokens, candidate_mask(item.tokens, exclude), strict=True)
+             if ok]
     return Counter(cands).most_common(1)[0][0] if cands else ""
 
 
@@ -47,8 +55,10 @@ def main(argv=None):
 
     # ----------------------------------------------------------------- training items
     items, metrics = [], {"train_source": p.train_source}
+    tagged = [s for f in sorted(args.pd1998.glob("*.pos.txt")) for s in read_tagged(f)]
+    exclude = non_answer_words(tagged, p.answer_tags) if p.exclude_non_answers else set()
     if p.train_source in ("generated", "both"):
-        sources = [("pd1998", read_tagged(f)) for f in sorted(args.pd1998.glob("*.pos.txt"))]
+        sources = [("pd1998", tagged)]
         for path in p.corpora:
             if not Path(path).exists():
                 raise CorpusError(f"params.yaml: train_cloze.corpora: {path}: no such file")
@@ -88,7 +98,8 @@ def main(argv=None):
         from zhpipe.embeddings.io import load_npz
 
         init_words, vectors, _ = load_npz(args.vectors)
-    vocab = WordVocab.build(train, p.min_count, p.max_vocab, p.oov_slots, extra=init_words)
+    vocab = WordVocab.build(train, p.min_count, p.max_vocab, p.oov_slots, extra=init_words,
+                            exclude=exclude)
     if len(init_words):
         dim = vectors.shape[1]
         init = np.random.default_rng(p.seed).uniform(-0.05, 0.05, (len(vocab), dim)) \
@@ -115,7 +126,7 @@ def main(argv=None):
     predictions = dict(zip((it.qid for it in valid), pred, strict=True))
     write_answers(args.out / "cloze.valid.pred", predictions.items())
     score = accuracy(gold, predictions)  # every gold query counts, answered or not
-    baseline = accuracy(gold, {it.qid: top_frequency(it) for it in valid})
+    baseline = accuracy(gold, {it.qid: top_frequency(it, vocab.exclude) for it in valid})
     reachable = sum(it.answer in set(it.tokens[: p.max_doc]) for it in valid if it.answer)
     metrics.update({
         "cmrc2017": {"valid": {**score, "top_frequency_accuracy": baseline["accuracy"],
@@ -123,6 +134,8 @@ def main(argv=None):
                                "items_per_sec": round(len(valid) / seconds, 1),
                                "read": stats.as_dict(), **item_stats(valid)}},
         "train_items": len(train), "dev_items": len(dev), "vocab": len(vocab),
+        "excluded_words": len(vocab.exclude),
+        "valid_answers_excluded": sum(a in vocab.exclude for a in gold.values()),
         "word2vec_init": init is not None, "encoder": p.encoder,
         "reader": info, "dev_accuracy": info["dev_accuracy"],
     })

@@ -216,3 +216,19 @@ def test_cli_cloze(tmp_path, capsys):
     assert "accuracy" in cap.err
     assert main(["cloze", str(dq), "--models", str(tmp_path / "none")]) == 2
     assert "train_cloze" in capsys.readouterr().err
+
+
+def test_non_answer_words_are_never_candidates(tmp_path):
+    from zhpipe.cloze.generate import non_answer_words
+
+    f = tmp_path / "c.pos.txt"
+    f.write_text(POS, encoding="utf-8")
+    stop = non_answer_words(read_tagged(f), ["n", "nr"], min_count=2)
+    assert {"小", "来", "了"} <= stop and not {"猴", "熊", "树", "朋友"} & stop
+    vocab = WordVocab(["小", "猴"], oov_slots=5, exclude=frozenset(stop))
+    it = ClozeItem("<qid_0>", [["小", "猴", "来", "了", "。"], ["熊", BLANK, "。"]],
+                   ["熊", BLANK, "。"], "猴")
+    e = encode(it, vocab, 64)
+    assert e.candidates.tolist() == [False, True, False, False, False, True, False, False]
+    vocab.save(tmp_path / "v.json")
+    assert WordVocab.load(tmp_path / "v.json").exclude == vocab.exclude

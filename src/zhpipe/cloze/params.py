@@ -12,11 +12,12 @@ from zhpipe.params import Section
 class ClozeParams(Section):
     train_source: Literal["generated", "cmrc2017", "both"] = "generated"
     corpora: list[str] = Field(default_factory=list)
-    passage_sentences: int = Field(default=18, ge=2)
+    passage_sentences: int = Field(default=13, ge=2)
     items_per_passage: int = Field(default=4, ge=1)
     answer_tags: list[str] = Field(default_factory=lambda: ["n", "nr", "ns", "nt", "nz"])
     min_answer_chars: int = Field(default=1, ge=1)
     skip_top_words: int = Field(default=300, ge=0)
+    exclude_non_answers: bool = True
     dev_items: int = Field(default=500, ge=1)
     max_train_items: int | None = Field(default=None, ge=1)
     min_count: int = Field(default=3, ge=1)

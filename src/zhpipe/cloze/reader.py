@@ -21,7 +21,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,36 +39,42 @@ FIRST_OOV = 3
 
 @dataclass
 class WordVocab:
+    """Word ids, plus the words never to be answered (see ``non_answer_words``)."""
+
     words: list[str]  # index i -> word, starting at FIRST_OOV + oov_slots
     oov_slots: int = 50
+    exclude: frozenset[str] = frozenset()
 
     def __post_init__(self):
         self.offset = FIRST_OOV + self.oov_slots
         self.index = {w: i + self.offset for i, w in enumerate(self.words)}
+        self.exclude = frozenset(self.exclude)
 
     def __len__(self) -> int:
         return self.offset + len(self.words)
 
     @classmethod
     def build(cls, items: Sequence[ClozeItem], min_count: int, max_size: int,
-              oov_slots: int = 50, extra: Sequence[str] = ()) -> WordVocab:
+              oov_slots: int = 50, extra: Sequence[str] = (),
+              exclude: Iterable[str] = ()) -> WordVocab:
         from collections import Counter
 
         counts = Counter(w for it in items for w in it.tokens)
         words = [w for w, n in counts.most_common(max_size) if n >= min_count and w != BLANK]
         have = set(words)
         words += [w for w in extra if w not in have and w != BLANK]
-        return cls(words, oov_slots)
+        return cls(words, oov_slots, frozenset(exclude))
 
     def save(self, path) -> None:
         from zhpipe.fsutil import write_json
 
-        write_json(path, {"words": self.words, "oov_slots": self.oov_slots})
+        write_json(path, {"words": self.words, "oov_slots": self.oov_slots,
+                          "exclude": sorted(self.exclude)})
 
     @classmethod
     def load(cls, path) -> WordVocab:
         d = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(d["words"], d["oov_slots"])
+        return cls(d["words"], d["oov_slots"], frozenset(d.get("exclude", ())))
 
 
 @dataclass
@@ -79,6 +85,7 @@ class Encoded:
     d_blank: int  # -1 when the passage holds no blank
     in_query: np.ndarray  # (D,) float
     tokens: list[str]  # the passage words (for the attention sum), truncated like doc
+    candidates: np.ndarray  # (D,) bool: positions that may hold the answer
 
 
 def encode(item: ClozeItem, vocab: WordVocab, max_doc: int) -> Encoded:
@@ -98,15 +105,18 @@ def encode(item: ClozeItem, vocab: WordVocab, max_doc: int) -> Encoded:
     qset = set(item.query)
     return Encoded(doc, query, item.query.index(BLANK),
                    tokens.index(BLANK) if BLANK in tokens else -1,
-                   np.array([w in qset and w != BLANK for w in tokens], np.float32), tokens)
+                   np.array([w in qset and w != BLANK for w in tokens], np.float32), tokens,
+                   candidate_mask(tokens, vocab.exclude))
 
 
-def candidate_mask(tokens: Sequence[str]) -> np.ndarray:
-    """Positions that may hold the answer: any word but the blank and punctuation-only tokens."""
+def candidate_mask(tokens: Sequence[str], exclude: frozenset[str] = frozenset()
+                   ) -> np.ndarray:
+    """Positions that may hold the answer: words of Chinese characters, letters or digits, but
+    not the blank and not the excluded (never-answer) words."""
     from zhpipe.couplet.data import is_ideograph
 
-    return np.array([w != BLANK and any(is_ideograph(c) or c.isalnum() for c in w)
-                     for w in tokens], bool)
+    return np.array([w != BLANK and w not in exclude
+                     and any(is_ideograph(c) or c.isalnum() for c in w) for w in tokens], bool)
 
 
 def _pad(rows: Sequence[np.ndarray], width: int, dtype) -> np.ndarray:
@@ -120,7 +130,7 @@ def batch_inputs(encs: Sequence[Encoded], round_to: int = 32) -> dict:
     d = max(len(e.doc) for e in encs)
     q = max(len(e.query) for e in encs)
     d, q = -(-d // round_to) * round_to, -(-q // 8) * 8  # few distinct shapes: few traces
-    cand = _pad([candidate_mask(e.tokens) for e in encs], d, np.float32)
+    cand = _pad([e.candidates for e in encs], d, np.float32)
     return {"doc": _pad([e.doc for e in encs], d, np.int32),
             "query": _pad([e.query for e in encs], q, np.int32),
             "in_query": _pad([e.in_query for e in encs], d, np.float32)[..., None],

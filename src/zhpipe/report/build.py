@@ -322,7 +322,7 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
         return None
     v = m["cmrc2017"]["valid"]
     rows = [{"system": "zhpipe reader (this run)", "validation accuracy": v["accuracy"]},
-            {"system": "Top Frequency (this run, same scorer)",
+            {"system": "most frequent candidate word (this run)",
              "validation accuracy": v["top_frequency_accuracy"]}]
     rows += [{"system": name, "validation accuracy": acc} for name, acc in CLOZE_ANCHORS]
     r = m["reader"]
