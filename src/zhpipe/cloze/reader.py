@@ -6,7 +6,8 @@ official baseline, and of Su Jianlin's 完形填空 reader):
 * words are embedded (optionally starting from the word2vec stage's vectors); a word outside the
   vocabulary gets one of ``oov_slots`` per-passage ids in order of first appearance, so two
   unknown words stay distinguishable and the same unknown word in passage and query shares an id;
-* the passage gets one extra feature per token: does the word also occur in the query;
+* the passage gets two extra features per token: does the word also occur in the query, and
+  how often it occurs in the passage (log scale);
 * a BiGRU reads the passage, another the query; the query vector is the query encoder's state at
   the blank joined with the passage encoder's state at the passage's own blank;
 * each passage position scores its dot product with the query vector; a softmax over the
@@ -21,6 +22,7 @@ import logging
 import math
 import os
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,7 @@ from zhpipe.cloze.data import BLANK, ClozeItem
 log = logging.getLogger(__name__)
 PAD, UNK, BLANK_ID = 0, 1, 2
 FIRST_OOV = 3
+N_FEATURES = 2
 
 
 @dataclass
@@ -83,7 +86,7 @@ class Encoded:
     query: np.ndarray  # (Q,) ids
     q_blank: int
     d_blank: int  # -1 when the passage holds no blank
-    in_query: np.ndarray  # (D,) float
+    features: np.ndarray  # (D, 2) float: in the query; log(1 + count in the passage) / 3
     tokens: list[str]  # the passage words (for the attention sum), truncated like doc
     candidates: np.ndarray  # (D,) bool: positions that may hold the answer
 
@@ -103,9 +106,11 @@ def encode(item: ClozeItem, vocab: WordVocab, max_doc: int) -> Encoded:
     doc = np.array([wid(w) for w in tokens], np.int32)
     query = np.array([wid(w) for w in item.query], np.int32)
     qset = set(item.query)
+    counts = Counter(tokens)
+    feats = np.array([[w in qset and w != BLANK, np.log1p(counts[w]) / 3] for w in tokens],
+                     np.float32).reshape(len(tokens), N_FEATURES)
     return Encoded(doc, query, item.query.index(BLANK),
-                   tokens.index(BLANK) if BLANK in tokens else -1,
-                   np.array([w in qset and w != BLANK for w in tokens], np.float32), tokens,
+                   tokens.index(BLANK) if BLANK in tokens else -1, feats, tokens,
                    candidate_mask(tokens, vocab.exclude))
 
 
@@ -126,6 +131,13 @@ def _pad(rows: Sequence[np.ndarray], width: int, dtype) -> np.ndarray:
     return out
 
 
+def _pad3(rows: Sequence[np.ndarray], width: int) -> np.ndarray:
+    out = np.zeros((len(rows), width, N_FEATURES), np.float32)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
+
+
 def batch_inputs(encs: Sequence[Encoded], round_to: int = 32) -> dict:
     d = max(len(e.doc) for e in encs)
     q = max(len(e.query) for e in encs)
@@ -133,7 +145,7 @@ def batch_inputs(encs: Sequence[Encoded], round_to: int = 32) -> dict:
     cand = _pad([e.candidates for e in encs], d, np.float32)
     return {"doc": _pad([e.doc for e in encs], d, np.int32),
             "query": _pad([e.query for e in encs], q, np.int32),
-            "in_query": _pad([e.in_query for e in encs], d, np.float32)[..., None],
+            "features": _pad3([e.features for e in encs], d),
             "q_blank": np.array([[e.q_blank] for e in encs], np.int32),
             "d_blank": np.array([[max(e.d_blank, 0)] for e in encs], np.int32),
             "has_d_blank": np.array([[float(e.d_blank >= 0)] for e in encs], np.float32),
@@ -169,7 +181,7 @@ def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: 
     """Inputs as made by :func:`batch_inputs`; output (B, D): probability of each position."""
     doc = keras.Input((None,), dtype="int32", name="doc")
     query = keras.Input((None,), dtype="int32", name="query")
-    in_query = keras.Input((None, 1), dtype="float32", name="in_query")
+    features = keras.Input((None, N_FEATURES), dtype="float32", name="features")
     q_blank = keras.Input((1,), dtype="int32", name="q_blank")
     d_blank = keras.Input((1,), dtype="int32", name="d_blank")
     has_d_blank = keras.Input((1,), dtype="float32", name="has_d_blank")
@@ -179,12 +191,12 @@ def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: 
         name="word_emb", embeddings_initializer="uniform" if init is None
         else keras.initializers.Constant(init))
     drop = keras.layers.Dropout(dropout)
-    d_in = keras.layers.Concatenate(name="doc_features")([drop(emb(doc)), in_query])
+    d_in = keras.layers.Concatenate(name="doc_features")([drop(emb(doc)), features])
     d_h = _encoder(encoder, units, dilations, dropout, "doc")(d_in)
     q_h = _encoder(encoder, units, dilations, dropout, "query")(drop(emb(query)))
     q_vec = BlankQuery(name="blank_query")([q_h, d_h, q_blank, d_blank, has_d_blank])
     probs = AttentionSum(name="attention")([d_h, q_vec, candidates])
-    return keras.Model([doc, query, in_query, q_blank, d_blank, has_d_blank, candidates], probs,
+    return keras.Model([doc, query, features, q_blank, d_blank, has_d_blank, candidates], probs,
                        name="cloze_reader")
 
 
