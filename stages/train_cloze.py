@@ -111,6 +111,7 @@ def main(argv=None):
     reader, info = train_reader(
         train, dev, vocab, dim=p.dim, units=p.units, dropout=p.dropout, max_doc=p.max_doc,
         tokens_per_batch=p.tokens_per_batch, encoder=p.encoder, dilations=p.dilations,
+        freeze_embeddings=p.freeze_embeddings,
         learning_rate=p.learning_rate, epochs=p.epochs, patience=p.patience, seed=p.seed,
         init=init)
     reader.save(args.out)

@@ -232,3 +232,16 @@ def test_non_answer_words_are_never_candidates(tmp_path):
     assert e.candidates.tolist() == [False, True, False, False, False, True, False, False]
     vocab.save(tmp_path / "v.json")
     assert WordVocab.load(tmp_path / "v.json").exclude == vocab.exclude
+
+
+def test_frozen_word2vec_embeddings_stay_fixed():
+    items = tiny_items(30)
+    vocab = WordVocab.build(items, 1, 100, oov_slots=4)
+    init = np.random.default_rng(0).normal(size=(len(vocab), 8)).astype("float32")
+    reader, _ = train_reader(items[:25], items[25:], vocab, dim=8, units=8, dropout=0.0,
+                             max_doc=64, tokens_per_batch=512, dilations=(1,), init=init,
+                             freeze_embeddings=True, learning_rate=0.01, epochs=1, patience=1,
+                             seed=0)
+    emb = reader.model.get_layer("word_emb")
+    assert not emb.trainable
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(emb.embeddings), init)

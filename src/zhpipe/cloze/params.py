@@ -24,6 +24,7 @@ class ClozeParams(Section):
     max_vocab: int = Field(default=50000, ge=100)
     oov_slots: int = Field(default=50, ge=1)
     word2vec_init: bool = True
+    freeze_embeddings: bool = True
     encoder: Literal["cnn", "gru"] = "cnn"
     dim: int = Field(default=128, ge=8)
     units: int = Field(default=128, ge=8)

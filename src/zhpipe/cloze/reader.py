@@ -177,7 +177,7 @@ def _encoder(kind: str, units: int, dilations: Sequence[int], dropout: float, na
 
 def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: float = 0.1,
                  encoder: str = "cnn", dilations: Sequence[int] = (1, 2, 4, 8, 1),
-                 init: np.ndarray | None = None) -> keras.Model:
+                 init: np.ndarray | None = None, freeze: bool = False) -> keras.Model:
     """Inputs as made by :func:`batch_inputs`; output (B, D): probability of each position."""
     doc = keras.Input((None,), dtype="int32", name="doc")
     query = keras.Input((None,), dtype="int32", name="query")
@@ -189,7 +189,7 @@ def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: 
     emb = keras.layers.Embedding(
         vocab_size, dim if init is None else init.shape[1], mask_zero=encoder == "gru",
         name="word_emb", embeddings_initializer="uniform" if init is None
-        else keras.initializers.Constant(init))
+        else keras.initializers.Constant(init), trainable=not (freeze and init is not None))
     drop = keras.layers.Dropout(dropout)
     d_in = keras.layers.Concatenate(name="doc_features")([drop(emb(doc)), features])
     d_h = _encoder(encoder, units, dilations, dropout, "doc")(d_in)
@@ -324,13 +324,13 @@ class Reader:
 def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: WordVocab, *,
                  dim: int, units: int, dropout: float, max_doc: int, tokens_per_batch: int,
                  encoder: str = "cnn", dilations: Sequence[int] = (1, 2, 4, 8, 1),
-                 learning_rate: float, epochs: int, patience: int, seed: int,
-                 init: np.ndarray | None = None) -> tuple[Reader, dict]:
+                 freeze_embeddings: bool = False, learning_rate: float, epochs: int,
+                 patience: int, seed: int, init: np.ndarray | None = None) -> tuple[Reader, dict]:
     """Train with early stopping on the accuracy over ``dev`` (generated items, never the
     evaluation set)."""
     keras.utils.set_random_seed(seed)
     model = build_reader(len(vocab), dim=dim, units=units, dropout=dropout, encoder=encoder,
-                         dilations=dilations, init=init)
+                         dilations=dilations, init=init, freeze=freeze_embeddings)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
                   loss=attention_sum_loss)
     reader = Reader(model, vocab, max_doc)
