@@ -8,7 +8,7 @@ DEFAULT = "data/seq2seq"
 
 
 def cmd_couplet(args) -> int:
-    from zhpipe.couplet.data import CoupletError
+    from zhpipe.couplet.data import CoupletError, check_upper
     from zhpipe.couplet.train import Couplet
 
     try:
@@ -25,37 +25,24 @@ def cmd_couplet(args) -> int:
             print(f"error: stdin is not UTF-8 text ({exc.reason} at byte {exc.start})",
                   file=sys.stderr)
             return 2
+    # validate every line first; answer the good ones in one batch (grouped by length)
+    good: list[tuple[int, str]] = []
     bad = 0
-    todo = []
     for no, line in enumerate(lines, 1):
         if not line.strip() and not args.upper:
-            todo.append((no, None))  # empty lines stay empty in stdin mode
-            continue
-        todo.append((no, line))
-    answers: dict[int, str] = {}
-    good = []
-    for no, line in todo:
-        if line is None:
-            continue
+            continue  # stdin mode: empty lines stay empty
         try:
-            from zhpipe.couplet.data import check_upper
-
-            check_upper(line, model.max_len)
-            good.append((no, line))
+            good.append((no, check_upper(line, model.max_len)))
         except CoupletError as exc:
-            where = f"line {no}: " if not args.upper else ""
-            print(f"error: {where}{exc}", file=sys.stderr)
+            print(f"error: {f'line {no}: ' if not args.upper else ''}{exc}", file=sys.stderr)
             bad += 1
-    for (no, _), out in zip(good, model.generate([line for _, line in good], args.beam),
-                            strict=True):
-        answers[no] = out
-    for no, line in todo:
-        if line is None:
-            print()
-        elif no in answers:
+    outs = model.generate([line for _, line in good], args.beam)
+    answers = {no: out for (no, _), out in zip(good, outs, strict=True)}
+    for no, _ in enumerate(lines, 1):
+        if no in answers:
             print(answers[no])
         elif not args.upper:
-            print()  # keep stdin and stdout line-aligned; the error went to stderr
+            print()  # keep stdin and stdout line-aligned; any error went to stderr
     return 1 if bad else 0
 
 
