@@ -1,7 +1,6 @@
 """Couplet models: constraints, beam search, the two models, metrics, the command line."""
 
 import itertools
-import json
 
 import keras
 import numpy as np
@@ -257,4 +256,3 @@ def test_cli_couplet(tmp_path, capsys, monkeypatch):
     assert "line 3" in cap.err and "maximum 8" in cap.err
     assert main(["couplet", "--models", str(tmp_path / "none"), "天"]) == 2
     assert "train_seq2seq" in capsys.readouterr().err
-    json.dumps(lines)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ from keras import ops
 from tqdm import tqdm
 
 from zhpipe.cloze.data import BLANK, ClozeItem
+from zhpipe.earlystop import EarlyStopping
 
 log = logging.getLogger(__name__)
 PAD, UNK, BLANK_ID = 0, 1, 2
@@ -346,7 +346,7 @@ def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: Wo
         if keep.any():
             prepared.append(({k: v[keep] for k, v in x.items()}, y[keep]))
     rng = np.random.default_rng(seed)
-    history, best, best_weights, waited = [], -math.inf, None, 0
+    history, stopper = [], EarlyStopping(model, patience)
     t_train, seen = 0.0, 0
     for epoch in range(epochs):
         t0 = time.perf_counter()
@@ -364,15 +364,10 @@ def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: Wo
                         "dev_accuracy": round(100 * acc, 2)})
         log.info("reader epoch %d: loss %.4f, generated-dev accuracy %.2f%%", epoch + 1,
                  history[-1]["loss"], 100 * acc)
-        if acc > best:
-            best, best_weights, waited = acc, model.get_weights(), 0
-        else:
-            waited += 1
-            if waited >= patience:
-                break
-    if best_weights is not None:
-        model.set_weights(best_weights)
-    return reader, {"history": history, "dev_accuracy": round(100 * best, 2),
+        if stopper.update(acc):
+            break
+    stopper.restore()
+    return reader, {"history": history, "dev_accuracy": round(100 * stopper.best, 2),
                     "train_seconds": round(t_train, 1),
                     "train_items_per_sec": round(seen / t_train, 1) if t_train else 0,
                     "dropped_answer_truncated": dropped, "params": int(model.count_params())}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import time
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from zhpipe.couplet.models import (
     build_tagger,
     shift_right,
 )
+from zhpipe.earlystop import EarlyStopping
 
 log = logging.getLogger(__name__)
 KINDS = ("tagger", "seq2seq")
@@ -110,7 +110,7 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
     dev_up = [vocab.encode(u) for u, _ in dev]
     dev_lo = [vocab.encode(low) for _, low in dev]
     dev_batches = length_buckets([len(x) for x in dev_up], tokens_per_batch)
-    history, best, best_weights, waited = [], math.inf, None, 0
+    history, stopper = [], EarlyStopping(model, patience, higher_is_better=False)
     t_train, seen = 0.0, 0
     for epoch in range(epochs):
         batches = length_buckets([len(x) for x in up], tokens_per_batch, seed + epoch)
@@ -129,15 +129,10 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
                         "dev_loss": dev_loss})
         log.info("%s epoch %d: loss %.4f, dev loss %.4f", kind, epoch + 1,
                  history[-1]["loss"], dev_loss)
-        if dev_loss < best:
-            best, best_weights, waited = dev_loss, model.get_weights(), 0
-        else:
-            waited += 1
-            if waited >= patience:
-                break
-    if best_weights is not None:
-        model.set_weights(best_weights)
-    info = {"history": history, "best_dev_loss": round(best, 4),
+        if stopper.update(dev_loss):
+            break
+    stopper.restore()
+    info = {"history": history, "best_dev_loss": round(stopper.best, 4),
             "train_seconds": round(t_train, 1),
             "train_pairs_per_sec": round(seen / t_train) if t_train else 0,
             "params": int(model.count_params())}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from zhpipe.earlystop import EarlyStopping
 from zhpipe.tagging.crf import CRF, bio_constraints, bmes_constraints, viterbi_numpy
 from zhpipe.tagging.data import (
     LEX_LENGTHS,
@@ -204,7 +204,7 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
     data = Batches(pieces_x, pieces_y, tokens_per_batch, seed)
     tagger = Tagger(model, vocab, tags, lexicon, max_len)
     history = []
-    best, best_weights, waited = -math.inf, None, 0
+    stopper = EarlyStopping(model, patience)
     chars = sum(len(t) for t in train_texts)
     t_train = 0.0
     for epoch in range(epochs):
@@ -216,15 +216,10 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
         dev = score(tagger)
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "dev": dev})
         log.info("epoch %d: loss %.4f, dev %.4f", epoch + 1, history[-1]["loss"], dev)
-        if dev > best:
-            best, best_weights, waited = dev, model.get_weights(), 0
-        else:
-            waited += 1
-            if waited >= patience:
-                break
-    if best_weights is not None:
-        model.set_weights(best_weights)
-    return tagger, {"history": history, "best_dev": best, "train_seconds": round(t_train, 1),
+        if stopper.update(dev):
+            break
+    stopper.restore()
+    return tagger, {"history": history, "best_dev": stopper.best, "train_seconds": round(t_train, 1),
                     "train_chars_per_sec": round(chars * len(history) / t_train)
                     if t_train else 0, "vocab_chars": len(vocab.chars),
                     "vocab_bigrams": len(vocab.bigrams)}
