@@ -56,7 +56,7 @@ def main():
 
     from zhpipe.corpus.prepare import parse_pd1998_line
     from zhpipe.evaluation.entities import entity_scores
-    from zhpipe.evaluation.segmentation import score_segmentation
+    from zhpipe.evaluation.segmentation import read_oov_marks, score_segmentation
     from zhpipe.tagging.data import bmes_to_words, pos_to_bio, words_to_bmes
     from zhpipe.tagging.tagger import Tagger
 
@@ -81,10 +81,15 @@ def main():
         theirs = [bmes_to_words(x, t) if x else [] for x, t in
                   zip(raw, crfsuite.predict([char_features(x) for x in raw]), strict=True)]
         theirs_s = time.perf_counter() - t0
-        a, b = score_segmentation(gold, ours, vocab), score_segmentation(gold, theirs, vocab)
+        marks = read_oov_marks(DATA / f"prepared/sighan2005/{std}_test.oov.txt")
+        a, b = (score_segmentation(gold, p, vocab, marks) for p in (ours, theirs))
+        a2, b2 = (score_segmentation(gold, p, vocab) for p in (ours, theirs))
         emit(bench="crf_segmentation", test=std, keras_f1=round(a.f1 * 100, 2),
              keras_oov_recall=round(a.oov_recall * 100, 2), baseline="sklearn-crfsuite",
              baseline_f1=round(b.f1 * 100, 2), baseline_oov_recall=round(b.oov_recall * 100, 2),
+             oov_definition="official" if marks is not None else "train split",
+             keras_oov_recall_train_vocab=round(a2.oov_recall * 100, 2),
+             baseline_oov_recall_train_vocab=round(b2.oov_recall * 100, 2),
              baseline_train_seconds=round(seconds, 1), train_sentences=len(train))
         if std == "pku":
             import jieba

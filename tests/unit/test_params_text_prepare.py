@@ -21,6 +21,7 @@ from zhpipe.corpus.text import (
     read_lines,
     split_long,
 )
+from zhpipe.evaluation.segmentation import read_oov_marks, score_segmentation
 from zhpipe.params import ParamsError, load_section, read_params
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +159,28 @@ def test_prepare_sighan_checks_test_against_gold(tmp_path):
     (raw / "pku_test.utf8").write_text("北京欢迎他\r\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="differs from the gold"):
         prepare_sighan2005(raw, tmp_path / "out2", None, 2000)
+
+
+def test_official_oov_marks_use_the_unnormalised_word_list(tmp_path):
+    """The bakeoff's scorer counts ASCII ``1月`` as OOV when the word list has ``１月``; our
+    normalisation must not change that verdict, and the marks align with the gold words."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "pku_test_gold.utf8").write_text("1月  北京  欢迎  你\r\n\r\n１月  银杏树\r\n",
+                                            encoding="utf-8")
+    (raw / "pku_test.utf8").write_text("1月北京欢迎你\r\n\r\n１月银杏树\r\n", encoding="utf-8")
+    (raw / "pku_training_words.utf8").write_text("１月\n北京\n欢迎\n你\n", encoding="utf-8")
+    prepare_sighan2005(raw, tmp_path / "out", None, 2000)
+    out = tmp_path / "out"
+    assert (out / "pku_test.gold.txt").read_text() == "1月 北京 欢迎 你\n\n1月 银杏树\n"
+    assert (out / "pku_test.oov.txt").read_text() == "1 0 0 0\n\n0 1\n"
+    gold = [line.split() for line in (out / "pku_test.gold.txt").read_text().splitlines()]
+    pred = [["1", "月", "北京", "欢迎", "你"], [], ["1月", "银杏", "树"]]
+    s = score_segmentation(gold, pred, oov=read_oov_marks(out / "pku_test.oov.txt"))
+    assert s.oov_rate == pytest.approx(2 / 6) and s.oov_recall == 0.0
+    assert s.iv_recall == 1.0
+    with pytest.raises(ValueError, match="3 OOV marks for 6 gold words"):
+        score_segmentation(gold, pred, oov=[True, False, True])
 
 
 def test_prepare_couplet_drops_unequal_training_pairs(tmp_path):

@@ -6,6 +6,8 @@ File conventions (all UTF-8, LF, normalised by :func:`zhpipe.corpus.text.normali
 * ``*.raw.txt``: one sentence per line, no spaces;
 * ``*.pos.txt``: one sentence per line, ``word/TAG`` tokens separated by one space (1998 tags,
   with names as ``nr``, places ``ns``, organisations ``nt``);
+* ``<std>_test.oov.txt`` (SIGHAN 2005): one line per gold line, one ``1``/``0`` per gold word:
+  out of vocabulary as the bakeoff's scorer counts it (before normalisation);
 * ``*.tsv``: tab-separated pairs, no header (couplet: upper, lower; LCSTS: summary, text).
 
 Empty lines are dropped from training corpora and kept in test sets (line i of a test file always
@@ -181,6 +183,22 @@ def _test_lines(path: Path, clean: Callable[[str], str], max_chars: int) -> list
     return lines
 
 
+def _official_oov(gold: Path, words: Path, prepared: list[str]) -> list[str]:
+    """One line per prepared gold line, one ``1``/``0`` per word: is the word out of vocabulary
+    as the bakeoff's scorer counts it, i.e. is the *unnormalised* gold word absent from the
+    unnormalised official training word list? (Normalisation turns the test set's ASCII digits
+    into the training list's full-width ones, so it would hide 2.3 points of the published 5.8%
+    PKU OOV rate, all of them easy number words.)"""
+    vocab = {line.strip() for _, line in read_lines(words, keep_empty=False)}
+    raw_words = [w for _, line in read_lines(gold) for w in line.split()]
+    flags = iter([w not in vocab for w in raw_words])
+    n_prepared = sum(len(line.split()) for line in prepared)
+    if n_prepared != len(raw_words):
+        raise CorpusError(f"{gold}: {len(raw_words)} words, but {n_prepared} after preparation; "
+                          "cannot mark the official OOV words")
+    return [" ".join("1" if next(flags) else "0" for _ in line.split()) for line in prepared]
+
+
 def prepare_sighan2005(raw: Path, out: Path, opts: NoOptions, max_chars: int) -> list[dict]:
     rows = []
     for std in ("pku", "msr"):
@@ -199,6 +217,8 @@ def prepare_sighan2005(raw: Path, out: Path, opts: NoOptions, max_chars: int) ->
             rows.append(write_corpus(out, "sighan2005", f"{std}_training_words.txt", "seg",
                                      (w for _, line in read_lines(words, keep_empty=False)
                                       if (w := clean_raw(line)))))
+            rows.append(write_corpus(out, "sighan2005", f"{std}_test.oov.txt", "mask",
+                                     _official_oov(gold, words, g)))
         train = raw / f"{std}_training.utf8"
         if train.exists():
             rows.append(write_corpus(out, "sighan2005", f"{std}_training.seg.txt", "seg",

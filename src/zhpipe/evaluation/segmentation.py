@@ -6,9 +6,14 @@ words, ``P`` predicted words and ``C`` correct ones::
     precision = C / P        recall = C / G        F1 = 2 P R / (P + R)
 
 OOV recall is the recall over gold words absent from the training vocabulary (IV recall over the
-rest). Spans are taken over the whole character stream rather than line by line, because test and
-gold files may break lines at different places (the MSR test set does, 8 times); the two streams
-must hold the same characters.
+rest). The bakeoff's scorer compares the gold words, as written, with the official training word
+list; the prepare stage records that verdict per gold word (``<std>_test.oov.txt``) because our
+character normalisation would otherwise turn the PKU test's ASCII numbers into in-vocabulary words
+and report OOV recall over a smaller, harder set than the published numbers use.
+
+Spans are taken over the whole character stream rather than line by line, because test and gold
+files may break lines at different places (the MSR test set does, 8 times); the two streams must
+hold the same characters.
 """
 
 from __future__ import annotations
@@ -63,10 +68,13 @@ class SegmentationScore:
 
 
 def score_segmentation(gold: Iterable[Iterable[str]], predicted: Iterable[Iterable[str]],
-                       vocabulary: set[str] | None = None) -> SegmentationScore:
+                       vocabulary: set[str] | None = None,
+                       oov: Iterable[bool] | None = None) -> SegmentationScore:
     """Score ``predicted`` against ``gold`` (each an iterable of lines, a line a list of words).
 
-    ``vocabulary``: the training words, for OOV/IV recall (None: not reported). Raises
+    ``vocabulary``: the training words, for OOV/IV recall (None: not reported). ``oov`` instead
+    gives one flag per gold word, in order (e.g. the official marks of ``<std>_test.oov.txt``,
+    which :func:`read_oov_marks` reads). Raises
     StreamMismatch when the two character streams differ, naming the first differing position.
     ``by_length`` groups words of length 1, 2, 3, 4 and "5+".
     """
@@ -100,8 +108,13 @@ def score_segmentation(gold: Iterable[Iterable[str]], predicted: Iterable[Iterab
         by_length[b] = {"gold": gold_len[b], "predicted": pred_len[b], "correct": hit_len[b],
                         "precision": p, "recall": r, "f1": _f1(p, r)}
     oov_recall = iv_recall = oov_rate = None
-    if vocabulary is not None:
+    if oov is not None:
+        oov = list(oov)
+        if len(oov) != len(g_words):
+            raise ValueError(f"{len(oov)} OOV marks for {len(g_words)} gold words")
+    elif vocabulary is not None:
         oov = [w not in vocabulary for w in g_words]
+    if oov is not None:
         n_oov = sum(oov)
         oov_rate = _div(n_oov, len(g_words))
         oov_recall = _div(sum(c for c, o in zip(correct, oov, strict=True) if o), n_oov)
@@ -111,10 +124,20 @@ def score_segmentation(gold: Iterable[Iterable[str]], predicted: Iterable[Iterab
                              oov_rate, len(g_spans), len(p_spans), n_correct, by_length)
 
 
+def read_oov_marks(path) -> list[bool] | None:
+    """The flattened ``1``/``0`` marks of a prepared ``<std>_test.oov.txt`` (None: no file)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    return [m == "1" for m in path.read_text(encoding="utf-8").split()]
+
+
 def evaluate_sighan(segment, sighan_dir, standards=("pku", "msr")) -> dict[str, SegmentationScore]:
     """Score ``segment`` (list of raw lines -> list of word lists) on the prepared SIGHAN 2005
     test sets in ``sighan_dir`` (``<std>_test.raw.txt``, ``<std>_test.gold.txt`` and, for OOV
-    recall, ``<std>_training_words.txt``)."""
+    recall, ``<std>_test.oov.txt``, else ``<std>_training_words.txt``)."""
     from pathlib import Path
 
     sighan_dir = Path(sighan_dir)
@@ -128,5 +151,6 @@ def evaluate_sighan(segment, sighan_dir, standards=("pku", "msr")) -> dict[str, 
                 (sighan_dir / f"{std}_test.gold.txt").read_text(encoding="utf-8").split("\n")[:-1]]
         words_path = sighan_dir / f"{std}_training_words.txt"
         vocab = set(words_path.read_text(encoding="utf-8").split()) if words_path.exists() else None
-        out[std] = score_segmentation(gold, segment(raw), vocab)
+        marks = read_oov_marks(sighan_dir / f"{std}_test.oov.txt")
+        out[std] = score_segmentation(gold, segment(raw), vocab, marks)
     return out
