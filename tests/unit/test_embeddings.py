@@ -101,7 +101,7 @@ def _topic_corpus(seed=0):
     return a, b, sents
 
 
-@pytest.mark.parametrize("engine", ["keras", "gensim"])
+@pytest.mark.parametrize("engine", ["keras", "keras-shared", "gensim"])
 def test_planted_topics_are_recovered(engine):
     """Words of one topic end up closer to each other than to the other topic's words."""
     from zhpipe.embeddings.evaluate import unit_rows
@@ -110,11 +110,12 @@ def test_planted_topics_are_recovered(engine):
     v = Vocab.build(sents, 1)
     kw = dict(dim=16, window=3, negative=5, sample=0, epochs=3, alpha=0.025, min_alpha=0.001,
               seed=1)
-    if engine == "keras":
+    if engine.startswith("keras"):
         from zhpipe.embeddings.keras_w2v import train_keras
 
         ids, offsets = v.encode(sents)
-        vec, stats = train_keras(ids, offsets, v.counts, batch_size=256, **kw)
+        vec, stats = train_keras(ids, offsets, v.counts, batch_size=256,
+                                 shared_negatives=16 if engine == "keras-shared" else 1, **kw)
     else:
         from zhpipe.embeddings.gensim_w2v import train_gensim
 
@@ -128,16 +129,39 @@ def test_planted_topics_are_recovered(engine):
     assert within > across + 0.5
 
 
+def test_shared_negatives_score_each_group_against_its_first_rows_noise():
+    """With groups of g pairs, every pair is scored against its group's noise words: the same
+    logits as the plain model given those noise words on every row."""
+    import keras
+
+    from zhpipe.embeddings.keras_w2v import SGNS
+
+    rng = np.random.default_rng(0)
+    plain, shared = SGNS(20, 6), SGNS(20, 6, shared_negatives=4)
+    src = rng.integers(0, 20, 8)
+    tgt = rng.integers(0, 20, (8, 4))
+    plain([src, tgt]), shared([src, tgt])
+    for layer in ("word_in", "word_out"):
+        w = rng.normal(size=(21, 6)).astype("float32")
+        getattr(plain, layer).embeddings.assign(w)
+        getattr(shared, layer).embeddings.assign(w)
+    same = tgt.copy()
+    same[:, 1:] = np.repeat(tgt[::4, 1:], 4, axis=0)  # noise of each group's first row
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(shared([src, tgt])),
+                               keras.ops.convert_to_numpy(plain([src, same])), rtol=1e-5)
+
+
 def test_sgns_model_round_trips_through_keras_file(tmp_path):
     import keras
 
     from zhpipe.embeddings.keras_w2v import SGNS
 
-    m = SGNS(10, 4)
+    m = SGNS(10, 4, shared_negatives=2)
     x = [np.array([1, 2]), np.array([[3, 4, 5], [6, 7, 8]])]
     y = m(x)
     m.save(tmp_path / "m.keras")
     m2 = keras.saving.load_model(tmp_path / "m.keras")
+    assert m2.shared_negatives == 2
     np.testing.assert_allclose(keras.ops.convert_to_numpy(m2(x)), keras.ops.convert_to_numpy(y))
 
 

@@ -35,6 +35,8 @@ class Word2VecParams(Section):
     seed: int = 1
     workers: int = Field(default=2, ge=1)
     batch_size: int = Field(default=4096, ge=1)
+    shared_negatives: int = Field(default=64, ge=1)
+    steps_per_execution: int = Field(default=32, ge=1)
     char_vectors: bool = True
     probe_words: list[str] = Field(default_factory=list)
     projection_groups: dict[str, list[str]] = Field(default_factory=dict)
@@ -132,7 +134,9 @@ def train(sentences: list[list[str]], vocab: Vocab, p, engine: str) -> tuple[np.
     from zhpipe.embeddings.keras_w2v import train_keras
 
     ids, offsets = vocab.encode(sentences)
-    return train_keras(ids, offsets, vocab.counts, batch_size=p.batch_size, **common)
+    return train_keras(ids, offsets, vocab.counts, batch_size=p.batch_size,
+                       shared_negatives=p.shared_negatives,
+                       steps_per_execution=p.steps_per_execution, **common)
 
 
 def run(sentences: list[list[str]], p, out: Path, ca8: Path, plot: Path | None) -> dict:
