@@ -22,6 +22,32 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 
+def gpu_peak_mb() -> float | None:
+    """Peak accelerator memory of the active Keras backend so far (None: no GPU visible)."""
+    import keras
+
+    try:
+        backend = keras.backend.backend()
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            if not tf.config.list_physical_devices("GPU"):
+                return None
+            return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+        if backend == "jax":
+            import jax
+
+            gpus = [d for d in jax.devices() if d.platform == "gpu"]
+            return gpus[0].memory_stats()["peak_bytes_in_use"] / 2**20 if gpus else None
+        if backend == "torch":
+            import torch
+
+            return torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
+    except Exception:  # a backend without memory statistics: report none rather than fail
+        return None
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=3)
@@ -56,7 +82,9 @@ def main():
                    "semantic_accuracy": round(ca8["semantic"]["accuracy"], 4),
                    "coverage": round(ca8["coverage"], 4),
                    "words_per_sec": round(stats["words_per_sec"]),
-                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                   "peak_gpu_mb": None if engine == "gensim" or (m := gpu_peak_mb()) is None
+                   else round(m)}
             results.setdefault(engine, []).append(row)
             print(json.dumps(row), flush=True)
     if "gensim" in results and "keras" in results:

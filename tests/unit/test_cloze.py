@@ -23,6 +23,7 @@ from zhpipe.cloze.reader import (
     attention_sum_loss,
     batch_inputs,
     build_reader,
+    context_matches,
     encode,
     pick,
     train_reader,
@@ -148,6 +149,21 @@ def test_encode_keeps_unknown_words_apart():
     assert e.doc[e.d_blank] == 2 and e.query[e.q_blank] == 2
     x = batch_inputs([e])
     assert x["doc"].shape[1] % 32 == 0 and x["candidates"][0, e.d_blank] == 0
+
+
+def test_context_matches_flag_the_words_around_the_blank():
+    query = "小 熊 对 XXXXX 说 ：".split()
+    tokens = "小 熊 对 老虎 说 ： 兔子 对 猴子 说 。 小 熊 对 XXXXX 说 ：".split()
+    m = context_matches(tokens, query, 3)
+    i = {w: k for k, w in enumerate(tokens[:11])}
+    assert m[i["老虎"]].tolist() == [1, 1, 1, 1]  # 熊 对 _ 说 ：
+    assert m[i["猴子"]].tolist() == [1, 0, 1, 0]  # 对 _ 说, then 兔子 != 熊 and 。 != ：
+    assert m[i["兔子"]].tolist() == [0, 0, 0, 0]
+    assert not m[tokens.index("XXXXX", 12)].any()  # the passage's own blank never matches
+    assert context_matches(["甲", "乙"], ["XXXXX"], 0).sum() == 0  # nothing around the blank
+    e = encode(ClozeItem("q", [tokens], query), WordVocab(["小"], oov_slots=5), max_doc=100)
+    assert e.features.shape == (len(tokens), 6)
+    assert e.features[i["老虎"], 2:].tolist() == [1, 1, 1, 1]
 
 
 def test_pick_sums_over_positions():

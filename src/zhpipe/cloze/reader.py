@@ -6,8 +6,13 @@ official baseline, and of Su Jianlin's 完形填空 reader):
 * words are embedded (optionally starting from the word2vec stage's vectors); a word outside the
   vocabulary gets one of ``oov_slots`` per-passage ids in order of first appearance, so two
   unknown words stay distinguishable and the same unknown word in passage and query shares an id;
-* the passage gets two extra features per token: does the word also occur in the query, and
-  how often it occurs in the passage (log scale);
+* the passage gets six extra features per token: does the word also occur in the query, how
+  often it occurs in the passage (log scale), and four context matches with the blank: is the
+  word before it the word before the blank in the query (one word, then two words), and the same
+  after. Stories repeat their phrases, so the words around a candidate that match the words
+  around the blank point at the answer: alone that heuristic answers 21% of the validation
+  items (word frequency alone: 11%), and the encoders do not learn such exact matching from the
+  little data there is;
 * a BiGRU reads the passage, another the query; the query vector is the query encoder's state at
   the blank joined with the passage encoder's state at the passage's own blank;
 * each passage position scores its dot product with the query vector; a softmax over the
@@ -37,7 +42,7 @@ from zhpipe.earlystop import EarlyStopping
 log = logging.getLogger(__name__)
 PAD, UNK, BLANK_ID = 0, 1, 2
 FIRST_OOV = 3
-N_FEATURES = 2
+N_FEATURES = 6
 
 
 @dataclass
@@ -86,7 +91,8 @@ class Encoded:
     query: np.ndarray  # (Q,) ids
     q_blank: int
     d_blank: int  # -1 when the passage holds no blank
-    features: np.ndarray  # (D, 2) float: in the query; log(1 + count in the passage) / 3
+    features: np.ndarray  # (D, 6) float: in the query; log(1 + count in the passage) / 3;
+    # context matches with the blank: 1 and 2 words before, 1 and 2 words after
     tokens: list[str]  # the passage words (for the attention sum), truncated like doc
     candidates: np.ndarray  # (D,) bool: positions that may hold the answer
 
@@ -108,10 +114,34 @@ def encode(item: ClozeItem, vocab: WordVocab, max_doc: int) -> Encoded:
     qset = set(item.query)
     counts = Counter(tokens)
     feats = np.array([[w in qset and w != BLANK, np.log1p(counts[w]) / 3] for w in tokens],
-                     np.float32).reshape(len(tokens), N_FEATURES)
-    return Encoded(doc, query, item.query.index(BLANK),
+                     np.float32).reshape(len(tokens), 2)
+    b = item.query.index(BLANK)
+    feats = np.concatenate([feats, context_matches(tokens, item.query, b)], axis=1)
+    return Encoded(doc, query, b,
                    tokens.index(BLANK) if BLANK in tokens else -1, feats, tokens,
                    candidate_mask(tokens, vocab.exclude))
+
+
+def context_matches(tokens: Sequence[str], query: Sequence[str], blank: int) -> np.ndarray:
+    """(len(tokens), 4) flags: does the word 1 (and 2) before / after each passage position equal
+    the word(s) 1 (and 2) before / after the blank of the query? Positions holding the blank get
+    zeros (the blanked sentence is in the passage too and would match itself)."""
+    out = np.zeros((len(tokens), 4), np.float32)
+    n = len(tokens)
+    before = [query[blank - k] if blank - k >= 0 else None for k in (1, 2)]
+    after = [query[blank + k] if blank + k < len(query) else None for k in (1, 2)]
+    for i, w in enumerate(tokens):
+        if w == BLANK:
+            continue
+        if before[0] is not None and i >= 1 and tokens[i - 1] == before[0]:
+            out[i, 0] = 1
+            if before[1] is not None and i >= 2 and tokens[i - 2] == before[1]:
+                out[i, 1] = 1
+        if after[0] is not None and i + 1 < n and tokens[i + 1] == after[0]:
+            out[i, 2] = 1
+            if after[1] is not None and i + 2 < n and tokens[i + 2] == after[1]:
+                out[i, 3] = 1
+    return out
 
 
 def candidate_mask(tokens: Sequence[str], exclude: frozenset[str] = frozenset()
