@@ -51,7 +51,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     p = load_section("train_cloze", ClozeParams, args.params)
     gen_opts = GeneratorOptions(p.passage_sentences, p.items_per_passage, tuple(p.answer_tags),
-                                p.min_answer_chars, p.skip_top_words, p.seed)
+                                p.min_answer_chars, p.skip_top_words, p.seed, p.passage_stride)
 
     # ----------------------------------------------------------------- training items
     items, metrics = [], {"train_source": p.train_source}

@@ -120,6 +120,12 @@ def test_generated_answers_are_always_in_their_passage(tmp_path):
     plain = [[(w, None) for w, _ in s] for s in sents]
     items2, _ = generate(plain, GeneratorOptions(passage_sentences=6, skip_top_words=5))
     assert all(it.answer in it.tokens for it in items2)
+    # overlapping passages: one every 2 sentences, each still 6 sentences long
+    items3, info3 = generate(sents, GeneratorOptions(passage_sentences=6, items_per_passage=3,
+                                                     passage_stride=2))
+    assert info3["passages"] == (len(sents) - 6) // 2 + 1 and len(items3) > len(items)
+    assert all(len(it.passage) == 6 and it.answer in it.tokens and it.query in it.passage
+               for it in items3)
 
 
 # ----------------------------------------------------------------------------- reader

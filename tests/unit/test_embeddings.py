@@ -183,3 +183,21 @@ def test_training_corpus_segments_extra_prose_and_user_files(tmp_path):
     assert sents == [["北京", "欢迎", "你"], ["北京", "天气"], ["欢迎", "你"], ["北京", "天气"],
                      ["欢迎", "北京"]]
     assert src["extra_sentences"] == 4 and src["tokens"] == 11
+
+
+def test_gensim_vectors_are_the_same_in_every_process():
+    """One worker: the same vectors in every process (whatever PYTHONHASHSEED is), so that a
+    rerun of the pipeline reproduces the downstream numbers."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from zhpipe.embeddings.gensim_w2v import train_gensim; "
+            "s = [list('abcdefg'), list('gfedcba'), list('aceg')] * 30; "
+            "v, _ = train_gensim(s, list('abcdefg'), dim=8, window=2, negative=3, sample=0, "
+            "epochs=2, alpha=0.025, min_alpha=0.001, seed=3, min_count=1, workers=1); "
+            "print(np.round(v, 6).tolist())")
+    outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": h}).stdout
+            for h in ("1", "2")]
+    assert outs[0] == outs[1] and outs[0].startswith("[[")

@@ -5,7 +5,9 @@ The official items are built like this (read off the validation set: 2,000 items
 answer also present elsewhere in its passage). The generator copies that construction:
 
 1. The corpus is cut into sentences (at 。！？ and their ASCII forms, and at line ends) and the
-   sentences into consecutive **passages** of ``passage_sentences`` sentences (no overlap). The
+   sentences into consecutive **passages** of ``passage_sentences`` sentences, a new passage
+   starting every ``passage_stride`` sentences (default: no overlap; a smaller stride makes more
+   items from the same text, each query sentence seen in several contexts). The
    1998 corpus has no article boundaries, so a passage can straddle two articles, as a reader of
    the paper would. Its sentences are longer than the stories' (25 tokens against 18), so 13
    sentences make passages of the validation set's size.
@@ -47,6 +49,7 @@ class GeneratorOptions:
     min_answer_chars: int = 1
     skip_top_words: int = 300
     seed: int = 1
+    passage_stride: int | None = None  # None: passage_sentences (no overlap)
 
 
 Token = tuple[str, str | None]  # (word, POS tag or None)
@@ -107,7 +110,7 @@ def generate(sents: Sequence[list[Token]], opts: GeneratorOptions, source: str =
     items: list[ClozeItem] = []
     no_candidate = 0
     n = opts.passage_sentences
-    passages = [sents[i:i + n] for i in range(0, len(sents) - n + 1, n)]
+    passages = [sents[i:i + n] for i in range(0, len(sents) - n + 1, opts.passage_stride or n)]
     for p_i, passage in enumerate(passages):
         words = [[w for w, _ in s] for s in passage]
         counts = Counter(w for s in words for w in s)

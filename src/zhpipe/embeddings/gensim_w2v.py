@@ -12,7 +12,8 @@ def train_gensim(sentences: list[list[str]], words: list[str], *, dim: int, wind
                  seed: int, min_count: int, workers: int, cbow: bool = False,
                  ) -> tuple[np.ndarray, dict]:
     """Train gensim's Word2Vec; return vectors in the order of ``words`` and its own count of
-    effective words/s (words after subsampling, as gensim reports them)."""
+    effective words/s (words after subsampling, as gensim reports them). With ``workers=1``
+    the vectors are the same on every run with the same seed; more threads race."""
     from gensim.models import Word2Vec
 
     model = Word2Vec(vector_size=dim, window=window, negative=negative, sample=sample,
