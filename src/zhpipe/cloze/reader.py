@@ -10,9 +10,10 @@ official baseline, and of Su Jianlin's 完形填空 reader):
   often it occurs in the passage (log scale), and four context matches with the blank: is the
   word before it the word before the blank in the query (one word, then two words), and the same
   after. Stories repeat their phrases, so the words around a candidate that match the words
-  around the blank point at the answer: alone that heuristic answers 21% of the validation
-  items (word frequency alone: 11%), and the encoders do not learn such exact matching from the
-  little data there is;
+  around the blank point at the answer: alone, as a count of matches, that heuristic answers 21%
+  of the validation items where the most frequent candidate answers 11% (both without the
+  never-answer filter), and with the same word vectors the reader gains 2.4 points from them
+  (37.05% -> 39.45%): the encoders do not learn such exact matching from the data there is;
 * a BiGRU reads the passage, another the query; the query vector is the query encoder's state at
   the blank joined with the passage encoder's state at the passage's own blank;
 * each passage position scores its dot product with the query vector; a softmax over the
