@@ -27,6 +27,7 @@ from zhpipe.cloze.generate import (
 )
 from zhpipe.cloze.params import ClozeParams
 from zhpipe.cloze.reader import WordVocab, candidate_mask, train_reader
+from zhpipe.cloze.vectors import passage_sentences, train_vectors
 from zhpipe.corpus.text import CorpusError
 from zhpipe.fsutil import write_json
 from zhpipe.params import load_section
@@ -55,6 +56,8 @@ def main(argv=None):
 
     # ----------------------------------------------------------------- training items
     items, metrics = [], {"train_source": p.train_source}
+    sources: list = []
+    official: list = []
     tagged = [s for f in sorted(args.pd1998.glob("*.pos.txt")) for s in read_tagged(f)]
     exclude = non_answer_words(tagged, p.answer_tags) if p.exclude_non_answers else set()
     if p.train_source in ("generated", "both"):
@@ -93,11 +96,25 @@ def main(argv=None):
     write_answers(args.out / "train.answer", ((it.qid, it.answer) for it in train))
 
     # ----------------------------------------------------------------- reader
-    init_words, init = (), None
-    if p.word2vec_init and args.vectors and args.vectors.exists():
+    init_words, init, vector_info = (), None, {"source": p.vectors}
+    if p.vectors == "word2vec" and args.vectors and args.vectors.exists():
         from zhpipe.embeddings.io import load_npz
 
         init_words, vectors, _ = load_npz(args.vectors)
+    elif p.vectors == "own":
+        t0 = time.perf_counter()
+        text = [[w for w, _ in s] for s in tagged]  # the 1998 corpus, as the items cut it
+        for _, sents in sources[1:]:  # the user's corpora
+            text += [[w for w, _ in s] for s in sents]
+        if official:
+            text += passage_sentences(official)
+        if p.vectors_from_passages:  # unsupervised: passage sentences, never an answer
+            text += passage_sentences(read_doc_query(args.cmrc / "cloze.valid.doc_query"))
+        init_words, vectors = train_vectors(
+            text, dim=p.vector_dim, window=5, negative=5, epochs=p.vector_epochs,
+            min_count=p.vector_min_count, seed=p.seed)
+        vector_info.update(sentences=len(text), words=len(init_words),
+                           seconds=round(time.perf_counter() - t0, 1))
     vocab = WordVocab.build(train, p.min_count, p.max_vocab, p.oov_slots, extra=init_words,
                             exclude=exclude)
     if len(init_words):
@@ -111,7 +128,7 @@ def main(argv=None):
     reader, info = train_reader(
         train, dev, vocab, dim=p.dim, units=p.units, dropout=p.dropout, max_doc=p.max_doc,
         tokens_per_batch=p.tokens_per_batch, encoder=p.encoder, dilations=p.dilations,
-        freeze_embeddings=p.freeze_embeddings,
+        freeze_embeddings=p.freeze_embeddings, gated_attention=p.gated_attention,
         learning_rate=p.learning_rate, epochs=p.epochs, patience=p.patience, seed=p.seed,
         init=init)
     reader.save(args.out)
@@ -126,6 +143,7 @@ def main(argv=None):
     seconds = time.perf_counter() - t0
     predictions = dict(zip((it.qid for it in valid), pred, strict=True))
     write_answers(args.out / "cloze.valid.pred", predictions.items())
+    have_vector = set(init_words) if init is not None else set()
     score = accuracy(gold, predictions)  # every gold query counts, answered or not
     baseline = accuracy(gold, {it.qid: top_frequency(it, vocab.exclude) for it in valid})
     reachable = sum(it.answer in set(it.tokens[: p.max_doc]) for it in valid if it.answer)
@@ -137,7 +155,10 @@ def main(argv=None):
         "train_items": len(train), "dev_items": len(dev), "vocab": len(vocab),
         "excluded_words": len(vocab.exclude),
         "valid_answers_excluded": sum(a in vocab.exclude for a in gold.values()),
-        "word2vec_init": init is not None, "encoder": p.encoder,
+        "vectors": {**vector_info, "used": init is not None,
+                    "valid_answers_with_vector": round(100 * sum(
+                        a in have_vector for a in gold.values()) / max(len(gold), 1), 2)},
+        "word2vec_init": init is not None and p.vectors == "word2vec", "encoder": p.encoder,
         "reader": info, "dev_accuracy": info["dev_accuracy"],
     })
     write_json(args.out / "summary.json", metrics)

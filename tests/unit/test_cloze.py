@@ -183,14 +183,14 @@ def test_loss_is_minus_log_answer_mass():
         pytest.approx(-np.log(0.4), rel=1e-5)
 
 
-@pytest.mark.parametrize("encoder", ["cnn", "gru"])
-def test_reader_trains_and_round_trips(encoder, tmp_path):
+@pytest.mark.parametrize("encoder,hops", [("cnn", 0), ("gru", 0), ("cnn", 1)])
+def test_reader_trains_and_round_trips(encoder, hops, tmp_path):
     items = tiny_items(60)
     vocab = WordVocab.build(items, 1, 100, oov_slots=10)
     reader, info = train_reader(items[:50], items[50:], vocab, dim=16, units=16, dropout=0.0,
                                 max_doc=64, tokens_per_batch=512, encoder=encoder,
                                 dilations=(1, 2), learning_rate=0.01, epochs=2, patience=2,
-                                seed=0)
+                                seed=0, gated_attention=hops)
     assert len(info["history"]) == 2 and np.isfinite(info["history"][-1]["loss"])
     pred = reader.answer(items[50:])
     assert all(p in it.tokens for p, it in zip(pred, items[50:], strict=True))
@@ -267,3 +267,35 @@ def test_frozen_word2vec_embeddings_stay_fixed():
     emb = reader.model.get_layer("word_emb")
     assert not emb.trainable
     np.testing.assert_allclose(keras.ops.convert_to_numpy(emb.embeddings), init)
+
+
+def test_gated_attention_weighs_query_positions_and_ignores_padding():
+    from zhpipe.cloze.reader import GatedAttention
+
+    d = np.array([[[1.0, 0.0], [0.0, 2.0]]], np.float32)  # (1, 2, 2)
+    q = np.array([[[1.0, 0.0], [0.0, 1.0], [9.0, 9.0]]], np.float32)  # last: padding
+    ids = np.array([[5, 6, 0]], np.int32)
+    got = keras.ops.convert_to_numpy(GatedAttention()([d, q, ids]))
+    for i in range(2):
+        s = d[0, i] @ q[0, :2].T
+        a = np.exp(s) / np.exp(s).sum()
+        np.testing.assert_allclose(got[0, i], d[0, i] * (a @ q[0, :2]), rtol=1e-5)
+
+
+def test_own_vectors_learn_the_passages_words_and_never_the_blanked_sentence(tmp_path):
+    from zhpipe.cloze.vectors import passage_sentences, train_vectors
+
+    (tmp_path / "v.doc_query").write_text(DOC_QUERY, encoding="utf-8")
+    items = read_doc_query(tmp_path / "v.doc_query")
+    sents = passage_sentences(items + items)  # the same passages twice: counted once
+    assert ["小", "猴", "在", "树", "上", "玩", "。"] in sents
+    assert all(BLANK not in s for s in sents) and len(sents) == 3
+    text = [["小", "猴", "在", "树", "上", "。"], ["小", "熊", "在", "河", "边", "。"]] * 5
+    words, vectors = train_vectors(text, dim=8, window=2, negative=2, epochs=1, min_count=10,
+                                   seed=1)
+    assert set(words) == {"小", "在", "。"} and vectors.shape == (3, 8)
+    again, vectors2 = train_vectors(text, dim=8, window=2, negative=2, epochs=1, min_count=10,
+                                    seed=1)
+    assert again == words and np.array_equal(vectors, vectors2)  # one thread: reproducible
+    assert train_vectors(text, dim=8, window=2, negative=2, epochs=1, min_count=99,
+                         seed=1)[1].shape == (0, 8)

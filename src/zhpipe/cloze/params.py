@@ -24,11 +24,16 @@ class ClozeParams(Section):
     min_count: int = Field(default=3, ge=1)
     max_vocab: int = Field(default=50000, ge=100)
     oov_slots: int = Field(default=50, ge=1)
-    word2vec_init: bool = True
+    vectors: Literal["own", "word2vec", "none"] = "own"
+    vectors_from_passages: bool = True
+    vector_dim: int = Field(default=100, ge=8)
+    vector_min_count: int = Field(default=3, ge=1)
+    vector_epochs: int = Field(default=5, ge=1)
     freeze_embeddings: bool = True
     encoder: Literal["cnn", "gru"] = "cnn"
     dim: int = Field(default=128, ge=8)
     units: int = Field(default=128, ge=8)
+    gated_attention: int = Field(default=0, ge=0, le=4)
     dilations: list[int] = Field(default_factory=lambda: [1, 2, 4, 8, 1])
     dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
     max_doc: int = Field(default=600, ge=32)

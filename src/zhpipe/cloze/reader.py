@@ -208,8 +208,10 @@ def _encoder(kind: str, units: int, dilations: Sequence[int], dropout: float, na
 
 def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: float = 0.1,
                  encoder: str = "cnn", dilations: Sequence[int] = (1, 2, 4, 8, 1),
-                 init: np.ndarray | None = None, freeze: bool = False) -> keras.Model:
-    """Inputs as made by :func:`batch_inputs`; output (B, D): probability of each position."""
+                 init: np.ndarray | None = None, freeze: bool = False,
+                 gated_attention: int = 0) -> keras.Model:
+    """Inputs as made by :func:`batch_inputs`; output (B, D): probability of each position.
+    ``gated_attention``: hops of Gated-Attention before the final encoders (0: none)."""
     doc = keras.Input((None,), dtype="int32", name="doc")
     query = keras.Input((None,), dtype="int32", name="query")
     features = keras.Input((None, N_FEATURES), dtype="float32", name="features")
@@ -223,8 +225,16 @@ def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: 
         else keras.initializers.Constant(init), trainable=not (freeze and init is not None))
     drop = keras.layers.Dropout(dropout)
     d_in = keras.layers.Concatenate(name="doc_features")([drop(emb(doc)), features])
+    q_in = drop(emb(query))
+    for hop in range(gated_attention):  # Gated-Attention hops: each passage state times its
+        # attention-weighted summary of the query (Dhingra et al. 2017)
+        d_in = _encoder(encoder, units, dilations[:1] if encoder == "cnn" else (), dropout,
+                        f"doc_hop{hop}")(d_in)
+        q_hop = _encoder(encoder, units, dilations[:1] if encoder == "cnn" else (), dropout,
+                         f"query_hop{hop}")(q_in)
+        d_in = GatedAttention(name=f"gated_attention{hop}")([d_in, q_hop, query])
     d_h = _encoder(encoder, units, dilations, dropout, "doc")(d_in)
-    q_h = _encoder(encoder, units, dilations, dropout, "query")(drop(emb(query)))
+    q_h = _encoder(encoder, units, dilations, dropout, "query")(q_in)
     q_vec = BlankQuery(name="blank_query")([q_h, d_h, q_blank, d_blank, has_d_blank])
     probs = AttentionSum(name="attention")([d_h, q_vec, candidates])
     return keras.Model([doc, query, features, q_blank, d_blank, has_d_blank, candidates], probs,
@@ -248,6 +258,24 @@ class BlankQuery(keras.layers.Layer):
 
     def compute_output_shape(self, input_shapes):
         return (input_shapes[0][0], input_shapes[0][-1])
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+@keras.saving.register_keras_serializable(package="zhpipe")
+class GatedAttention(keras.layers.Layer):
+    """``d_i * sum_j softmax_j(d_i . q_j) q_j`` over the query's non-padding positions."""
+
+    def call(self, inputs):
+        d_h, q_h, q_ids = inputs
+        scores = ops.einsum("bdh,bqh->bdq", d_h, q_h)
+        scores = ops.where(ops.expand_dims(q_ids > 0, 1), scores, ops.full_like(scores, -1e9))
+        ctx = ops.einsum("bdq,bqh->bdh", ops.softmax(scores, axis=-1), q_h)
+        return d_h * ctx
+
+    def compute_output_shape(self, input_shapes):
+        return input_shapes[0]
 
     def compute_mask(self, inputs, mask=None):
         return None
@@ -355,13 +383,15 @@ class Reader:
 def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: WordVocab, *,
                  dim: int, units: int, dropout: float, max_doc: int, tokens_per_batch: int,
                  encoder: str = "cnn", dilations: Sequence[int] = (1, 2, 4, 8, 1),
-                 freeze_embeddings: bool = False, learning_rate: float, epochs: int,
+                 freeze_embeddings: bool = False, gated_attention: int = 0,
+                 learning_rate: float, epochs: int,
                  patience: int, seed: int, init: np.ndarray | None = None) -> tuple[Reader, dict]:
     """Train with early stopping on the accuracy over ``dev`` (generated items, never the
     evaluation set)."""
     keras.utils.set_random_seed(seed)
     model = build_reader(len(vocab), dim=dim, units=units, dropout=dropout, encoder=encoder,
-                         dilations=dilations, init=init, freeze=freeze_embeddings)
+                         dilations=dilations, init=init, freeze=freeze_embeddings,
+                         gated_attention=gated_attention)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
                   loss=attention_sum_loss)
     reader = Reader(model, vocab, max_doc)

@@ -331,7 +331,13 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
              "validation accuracy": v["top_frequency_accuracy"]}]
     rows += [{"system": name, "validation accuracy": acc} for name, acc in CLOZE_ANCHORS]
     r = m["reader"]
-    text = (f"Reader ({m['encoder']} encoders, word2vec start {'on' if m['word2vec_init'] else 'off'}"
+    vec = m.get("vectors") or {"source": "word2vec" if m.get("word2vec_init") else "none",
+                                "used": m.get("word2vec_init", False)}
+    start = {"own": "its own skip-gram vectors", "word2vec": "the word2vec stage's vectors"}.get(
+        vec["source"], "random vectors") if vec.get("used") else "random vectors"
+    if vec.get("used") and "valid_answers_with_vector" in vec:
+        start += f", {vec['valid_answers_with_vector']}% of the validation answers covered"
+    text = (f"Reader ({m['encoder']} encoders, starting from {start}"
             f") trained on {m['train_items']:,} items from source '{m['train_source']}' "
             f"({r['train_items_per_sec']} items/s), early-stopped on {m['dev_items']:,} held-out "
             f"generated items (accuracy {m['dev_accuracy']}%), scored on the {v['total']:,} "
