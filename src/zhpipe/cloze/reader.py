@@ -1,11 +1,12 @@
-"""A Keras 3 cloze reader: bidirectional GRU encoders, the blank as the query, attention sum.
+"""A Keras 3 cloze reader: GRU or CNN encoders, the blank as the query, attention sum.
 
 The model (in the spirit of the Attention Sum Reader of Kadlec et al. 2016, the CMRC 2017
 official baseline, and of Su Jianlin's 完形填空 reader):
 
-* words are embedded (optionally starting from the word2vec stage's vectors); a word outside the
-  vocabulary gets one of ``oov_slots`` per-passage ids in order of first appearance, so two
-  unknown words stay distinguishable and the same unknown word in passage and query shares an id;
+* words are embedded (optionally starting from pretrained vectors: by default the stage's own
+  skip-gram vectors, see ``vectors.py``); a word outside the vocabulary gets one of
+  ``oov_slots`` per-passage ids in order of first appearance, so two unknown words stay
+  distinguishable and the same unknown word in passage and query shares an id;
 * the passage gets six extra features per token: does the word also occur in the query, how
   often it occurs in the passage (log scale), and four context matches with the blank: is the
   word before it the word before the blank in the query (one word, then two words), and the same
@@ -14,8 +15,12 @@ official baseline, and of Su Jianlin's 完形填空 reader):
   of the validation items where the most frequent candidate answers 11% (both without the
   never-answer filter), and with the same word vectors the reader gains 2.4 points from them
   (37.05% -> 39.45%): the encoders do not learn such exact matching from the data there is;
-* a BiGRU reads the passage, another the query; the query vector is the query encoder's state at
-  the blank joined with the passage encoder's state at the passage's own blank;
+* optionally, Gated-Attention hops (Dhingra et al. 2017): one encoder layer each over passage
+  and query, then every passage state is multiplied by its attention-weighted sum of the query
+  states;
+* a BiGRU (or a gated CNN) reads the passage, another the query; the query vector is the query
+  encoder's state at the blank joined with the passage encoder's state at the passage's own
+  blank;
 * each passage position scores its dot product with the query vector; a softmax over the
   positions, summed over the positions of each word, gives the probability of each candidate.
   Training maximises the probability mass on the positions of the answer.
