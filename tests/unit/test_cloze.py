@@ -192,6 +192,8 @@ def test_reader_trains_and_round_trips(encoder, hops, tmp_path):
                                 dilations=(1, 2), learning_rate=0.01, epochs=2, patience=2,
                                 seed=0, gated_attention=hops)
     assert len(info["history"]) == 2 and np.isfinite(info["history"][-1]["loss"])
+    ga = [x for x in reader.model.layers if x.name.startswith("gated_attention")]
+    assert len(ga) == hops  # the hops are in the graph, not only a param
     pred = reader.answer(items[50:])
     assert all(p in it.tokens for p, it in zip(pred, items[50:], strict=True))
     reader.save(tmp_path)

@@ -18,6 +18,7 @@ import numpy as np
 
 from zhpipe.cloze.data import BLANK, ClozeItem
 
+
 def passage_sentences(items: Iterable[ClozeItem]) -> list[list[str]]:
     """The passages' sentences (one per line in the doc_query files), without the ones holding
     the blank; a sentence repeated across passages (one story, several queries) counts once."""
