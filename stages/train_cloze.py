@@ -113,7 +113,8 @@ def main(argv=None):
         init_words, vectors = train_vectors(
             text, dim=p.vector_dim, window=5, negative=5, epochs=p.vector_epochs,
             min_count=p.vector_min_count, seed=p.seed)
-        vector_info.update(sentences=len(text), words=len(init_words),
+        vector_info.update(from_passages=p.vectors_from_passages, sentences=len(text),
+                           words=len(init_words),
                            seconds=round(time.perf_counter() - t0, 1))
     vocab = WordVocab.build(train, p.min_count, p.max_vocab, p.oov_slots, extra=init_words,
                             exclude=exclude)

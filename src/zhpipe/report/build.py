@@ -335,6 +335,8 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
                                 "used": m.get("word2vec_init", False)}
     start = {"own": "its own skip-gram vectors", "word2vec": "the word2vec stage's vectors"}.get(
         vec["source"], "random vectors") if vec.get("used") else "random vectors"
+    if vec.get("used") and vec.get("from_passages"):
+        start += " (learnt from the 1998 corpus and, unsupervised, the validation passages' text)"
     if vec.get("used") and "valid_answers_with_vector" in vec:
         start += f", {vec['valid_answers_with_vector']}% of the validation answers covered"
     text = (f"Reader ({m['encoder']} encoders, starting from {start}"
