@@ -89,6 +89,9 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     assert "北京是中华人民共和国的首都" in wiki  # the dump, streamed, simplified, markup gone
     sighan = json.loads((proj / "reports/metrics/download/sighan2005.json").read_text())
     assert sighan["unverified_files"] == 3 and sighan["missing_optional_files"] == 1
+    cloze = json.loads((proj / "reports/metrics/cloze.json").read_text())
+    vec = cloze["vectors"]  # the reader's own vectors, learnt with the passages' sentences
+    assert vec["source"] == "own" and vec["used"] and vec["from_passages"] and vec["words"] > 0
     page = (proj / "reports/index.html").read_text(encoding="utf-8")
     assert "Corpora" in page and "Downloads" in page and "corpus_sizes.png" in page
     runs = _mlflow_runs(proj)
