@@ -28,6 +28,7 @@ from zhpipe.cloze.generate import (
 from zhpipe.cloze.params import ClozeParams
 from zhpipe.cloze.reader import WordVocab, candidate_mask, train_reader
 from zhpipe.cloze.vectors import passage_sentences, train_vectors
+from zhpipe.corpus.checksum import sha256_file
 from zhpipe.corpus.text import CorpusError
 from zhpipe.fsutil import write_json
 from zhpipe.params import load_section
@@ -97,10 +98,18 @@ def main(argv=None):
 
     # ----------------------------------------------------------------- reader
     init_words, init, vector_info = (), None, {"source": p.vectors}
-    if p.vectors == "word2vec" and args.vectors and args.vectors.exists():
+    if p.vectors == "word2vec":
         from zhpipe.embeddings.io import load_npz
 
+        if not (args.vectors and args.vectors.exists()):
+            raise CorpusError(
+                f"train_cloze.vectors: word2vec needs the word2vec stage's vectors "
+                f"({args.vectors or '--vectors'}): run `snakemake --cores N word2vec` (or "
+                "`dvc repro word2vec`) first, or set train_cloze.vectors: own")
         init_words, vectors, _ = load_npz(args.vectors)
+        # Not a DAG dep (the default `own` must not wait for the word2vec stage): the digest
+        # in the metrics says which vectors a `word2vec` run started from.
+        vector_info.update(file=str(args.vectors), sha256=sha256_file(args.vectors))
     elif p.vectors == "own":
         t0 = time.perf_counter()
         text = [[w for w, _ in s] for s in tagged]  # the 1998 corpus, as the items cut it

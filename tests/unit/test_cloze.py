@@ -301,3 +301,35 @@ def test_own_vectors_learn_the_passages_words_and_never_the_blanked_sentence(tmp
     assert again == words and np.array_equal(vectors, vectors2)  # one thread: reproducible
     assert train_vectors(text, dim=8, window=2, negative=2, epochs=1, min_count=99,
                          seed=1)[1].shape == (0, 8)
+
+
+def test_stage_asks_for_the_word2vec_stage_when_its_vectors_are_missing(tmp_path):
+    """`vectors: word2vec` is not a DAG dep of train_cloze: a missing file is a clear error."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    pd = tmp_path / "pd1998"
+    pd.mkdir()
+    (pd / "train.pos.txt").write_text(POS * 30, encoding="utf-8")
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    params["train_cloze"].update(vectors="word2vec", passage_sentences=6, dev_items=1)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True),
+                                          encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(root / "src"),
+           "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+    missing = tmp_path / "word2vec" / "vectors.npz"
+    proc = subprocess.run(
+        [sys.executable, str(root / "stages" / "train_cloze.py"), "--pd1998", str(pd),
+         "--cmrc", str(tmp_path / "cmrc"), "--vectors", str(missing), "--out",
+         str(tmp_path / "out"), "--metrics", str(tmp_path / "cloze.json"),
+         "--params", str(tmp_path / "params.yaml")],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert str(missing) in proc.stderr and "word2vec" in proc.stderr
+    assert "vectors: own" in proc.stderr
+    assert not (tmp_path / "cloze.json").exists()
