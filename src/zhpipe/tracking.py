@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -205,8 +206,8 @@ def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.
         path = pending / f"{time.strftime('%Y%m%d-%H%M%S')}-{stage.replace('@', '_')}-" \
                          f"{uuid.uuid4().hex[:6]}.json"
         write_json(path, record)
-        log.warning("MLflow unreachable (%s: %s); outputs and %s are written, the run is queued "
-                    "in %s: run `zhpipe tracking sync` when the server is back",
+        log.warning("MLflow could not log the run (%s: %s); outputs and %s are written, the "
+                    "run is queued in %s: run `zhpipe tracking sync` when the server is back",
                     type(exc).__name__, exc, metrics_path, path)
 
 
@@ -224,6 +225,12 @@ def _parent_for(client, exp_id: str, record: dict, root: Path) -> str | None:
                             tags=_tags("pipeline", "dvc", pid, root) | {"zhpipe.parent": "true"})
     client.set_terminated(run.info.run_id)
     return run.info.run_id
+
+
+def mlflow_key(name: str) -> str:
+    """A metric or param name MLflow accepts (alphanumerics, ``_-. :/``): ``5+`` -> ``5plus``,
+    any other character -> ``_``. Records queued before this existed sync with the same names."""
+    return re.sub(r"[^\w\-. :/]", "_", name.replace("+", "plus"), flags=re.ASCII)
 
 
 def log_record(record: dict, root: Path) -> str:
@@ -244,8 +251,8 @@ def log_record(record: dict, root: Path) -> str:
         from mlflow.entities import Metric, Param
 
         ts = int(record["time"] * 1000)
-        params = [Param(k, v) for k, v in record["params"].items()]
-        metrics = [Metric(k, v, ts, 0) for k, v in record["metrics"].items()]
+        params = [Param(mlflow_key(k), v) for k, v in record["params"].items()]
+        metrics = [Metric(mlflow_key(k), v, ts, 0) for k, v in record["metrics"].items()]
         for i in range(0, max(len(params), len(metrics)), 100):
             client.log_batch(rid, metrics=metrics[i:i + 100], params=params[i:i + 100])
         for art in record["artifacts"]:

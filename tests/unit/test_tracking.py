@@ -42,6 +42,19 @@ def test_stage_run_is_logged_with_tags_params_metrics_under_parent(store, monkey
     assert runs[f"pipeline {pid}"].info.status == "FINISHED"
 
 
+def test_names_mlflow_refuses_are_logged_under_safe_names(store):
+    """mine_words reports ``f1_by_length.5+``: MLflow refuses '+', so the run was never logged."""
+    assert tracking.mlflow_key("pku.f1_by_length.5+") == "pku.f1_by_length.5plus"
+    assert tracking.mlflow_key("files.a b:c/d-e_f") == "files.a b:c/d-e_f"  # allowed as is
+    assert tracking.mlflow_key("f1（词）") == "f1___"
+    tracking.record_stage("mine_words", {"lengths": {"5+": 1}}, {"f1_by_length": {"5+": 0.5}},
+                          store / "reports/metrics/mine_words.json", root=store)
+    assert not (store / tracking.PENDING_DIR).exists()  # logged, not queued
+    (run,) = _runs(tracking.tracking_uri(store))
+    assert run.data.metrics == {"f1_by_length.5plus": 0.5}
+    assert run.data.params == {"lengths.5plus": "1"}
+
+
 def test_unreachable_server_queues_the_run_and_sync_logs_it(store, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
     tracking.record_stage("download@y", {"k": 1}, {"bytes": 10},
