@@ -60,6 +60,7 @@ def main(argv=None):
         char_init = {w: v for w, v in zip(words, vectors, strict=True) if len(w) == 1}
     model_kw = dict(encoder=p.encoder, filters=p.filters, dilations=tuple(p.dilations),
                     char_dim=p.char_dim, bigram_dim=p.bigram_dim, dropout=p.dropout,
+                    unk_rate=p.unk_rate,
                     tokens_per_batch=p.tokens_per_batch, learning_rate=p.learning_rate,
                     seed=p.seed, max_len=p.max_len, char_init=char_init)
     metrics: dict = {"encoder": p.encoder, "lexicon_features": lexicon is not None,

@@ -1,7 +1,16 @@
 import numpy as np
 
-from zhpipe.tagging.data import SEG_TAGS, LexiconFlags, bmes_to_words, words_to_bmes
-from zhpipe.tagging.tagger import Tagger, train_tagger
+from zhpipe.tagging.data import (
+    PAD,
+    SEG_TAGS,
+    UNK,
+    LexiconFlags,
+    Vocab,
+    bmes_to_words,
+    encode_many,
+    words_to_bmes,
+)
+from zhpipe.tagging.tagger import Batches, Tagger, train_tagger
 
 
 def test_tagger_trains_tags_long_lines_and_round_trips(tmp_path):
@@ -30,6 +39,26 @@ def test_tagger_trains_tags_long_lines_and_round_trips(tmp_path):
     tagger.save(tmp_path, "seg")
     again = Tagger.load(tmp_path, "seg")
     assert again.tag([texts[0]]) == tagger.tag([texts[0]])
+
+
+def test_unknown_id_dropout_hides_some_ids_and_never_padding_or_labels():
+    texts = ["北京欢迎你", "我们喜欢中国北京", "你好"] * 20
+    vocab = Vocab.build(texts, min_bigram=1)
+    feats = encode_many(texts, vocab, None)
+    labels = [np.arange(len(t), dtype=np.int32) % 4 for t in texts]
+    plain = Batches(feats, labels, 64, seed=3)
+    dropped = Batches(feats, labels, 64, seed=3, unk_rate=0.3)
+    hidden = seen = 0
+    for i in range(len(plain)):
+        (x, y), (xd, yd) = plain[i], dropped[i]
+        assert (y == yd).all()  # the tags never change
+        for key in ("chars", "bigrams"):
+            assert ((x[key] == PAD) == (xd[key] == PAD)).all()  # padding stays padding
+            changed = x[key] != xd[key]
+            assert (xd[key][changed] == UNK).all()  # a hidden id becomes the unknown id
+            hidden += changed.sum()
+            seen += (x[key] > UNK).sum()
+    assert 0.2 < hidden / seen < 0.4
 
 
 def test_segment_crf_and_ner_commands(tmp_path):

@@ -16,6 +16,7 @@ class CrfParams(Section):
     char_dim: int = Field(default=64, ge=4)
     bigram_dim: int = Field(default=32, ge=4)
     dropout: float = Field(default=0.2, ge=0.0, lt=1.0)
+    unk_rate: float = Field(default=0.0, ge=0.0, lt=1.0)
     use_lexicon: bool = True
     char_init: bool = False
     tokens_per_batch: int = Field(default=4096, ge=64)

@@ -17,6 +17,7 @@ from zhpipe.tagging.crf import CRF, bio_constraints, bmes_constraints, viterbi_n
 from zhpipe.tagging.data import (
     LEX_LENGTHS,
     SEG_TAGS,
+    UNK,
     LexiconFlags,
     Vocab,
     encode_many,
@@ -63,7 +64,7 @@ class Batches:
     first batch (TensorFlow infers the signature from it)."""
 
     def __init__(self, feats: list[dict], labels: list[np.ndarray], tokens_per_batch: int,
-                 seed: int = 0):
+                 seed: int = 0, unk_rate: float = 0.0):
         order = np.argsort([len(f["chars"]) for f in feats], kind="stable")
         self.batches, cur, size = [], [], 0
         for i in order:
@@ -76,6 +77,7 @@ class Batches:
         if cur:
             self.batches.append(cur)
         self.feats, self.labels = feats, labels
+        self.unk_rate = unk_rate
         self.rng = np.random.default_rng(seed)
         self.rng.shuffle(self.batches)
 
@@ -84,7 +86,14 @@ class Batches:
 
     def __getitem__(self, i):
         ids = self.batches[i]
-        return pad_batch([self.feats[j] for j in ids], [self.labels[j] for j in ids])
+        x, y = pad_batch([self.feats[j] for j in ids], [self.labels[j] for j in ids])
+        if self.unk_rate:
+            # Unknown-id dropout: some characters and bigrams are read as never seen, so the
+            # model learns to tag from the context what a new text's unseen ones will need.
+            for key in ("chars", "bigrams"):
+                hit = (self.rng.random(x[key].shape) < self.unk_rate) & (x[key] > UNK)
+                x[key] = np.where(hit, UNK, x[key]).astype(x[key].dtype)
+        return x, y
 
     def on_epoch_end(self):
         self.rng.shuffle(self.batches)
@@ -176,7 +185,7 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
                  lexicon: LexiconFlags | None,
                  score: Callable[[Tagger], float], *, epochs: int, patience: int,
                  tokens_per_batch: int, learning_rate: float, seed: int, max_len: int = 200,
-                 char_init: dict | None = None, **model_kw) -> tuple[Tagger, dict]:
+                 char_init: dict | None = None, unk_rate: float = 0.0, **model_kw) -> tuple[Tagger, dict]:
     """Train with early stopping on ``score`` (higher is better) of the dev set."""
     keras.utils.set_random_seed(seed)
     vocab = Vocab.build(train_texts)
@@ -201,7 +210,7 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
             pieces_y.append(np.array([tag_id[t] for t in tg[start:start + len(piece)]], np.int32))
             start += len(piece)
     pieces_x = encode_many(pieces, vocab, lexicon)
-    data = Batches(pieces_x, pieces_y, tokens_per_batch, seed)
+    data = Batches(pieces_x, pieces_y, tokens_per_batch, seed, unk_rate)
     tagger = Tagger(model, vocab, tags, lexicon, max_len)
     history = []
     stopper = EarlyStopping(model, patience)
