@@ -16,15 +16,11 @@ from zhpipe.tagging.data import (
     LexiconFlags,
     bmes_to_words,
     pos_to_bio,
+    segmentation_corpus,
     words_to_bmes,
 )
 from zhpipe.tagging.params import CrfParams
 from zhpipe.tagging.tagger import train_tagger
-
-
-def read_seg(path: Path, limit: int | None) -> list[list[str]]:
-    out = [line.split() for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return out[:limit] if limit else out
 
 
 def read_pos(path: Path, limit: int | None) -> list[tuple[str, list[str]]]:
@@ -67,8 +63,8 @@ def main(argv=None):
                      "char_init": char_init is not None}
 
     # ----------------------------------------------------------------- segmentation
-    train = read_seg(args.pd1998 / "train.seg.txt", p.max_train_sentences)
-    dev = read_seg(args.pd1998 / "dev.seg.txt", None)
+    train, dev = segmentation_corpus(p.seg_train, args.pd1998, args.sighan,
+                                     p.max_train_sentences)
     train_vocab = {w for s in train for w in s}
 
     def seg_dev_f1(tagger):
@@ -117,7 +113,8 @@ def main(argv=None):
     metrics["decode_chars_per_sec"] = round(test_chars / decode_seconds) if decode_seconds else 0
     metrics["seg"] = {**{k: v for k, v in seg_info.items() if k != "history"},
                       "dev_f1": round(seg_info["best_dev"] * 100, 2),
-                      "history": seg_info["history"], "train_sentences": len(train)}
+                      "history": seg_info["history"], "train_sentences": len(train),
+                      "train_corpus": p.seg_train, "dev_sentences": len(dev)}
 
     # ----------------------------------------------------------------- names
     ner_train = read_pos(args.pd1998 / "train.pos.txt", p.max_train_sentences)

@@ -74,3 +74,30 @@ def test_encode_with_an_empty_bigram_vocabulary():
     vocab = Vocab.build(["北京"], min_bigram=5)  # no bigram is frequent enough
     f = encode("北京欢迎", vocab, None)
     assert f["bigrams"].tolist() == [1, 1, 1, 0] and f["chars"].tolist() == [2, 3, 1, 1]
+
+
+def test_segmentation_corpus_splits_an_official_training_set_in_blocks(tmp_path):
+    from zhpipe.corpus.text import CorpusError
+    from zhpipe.tagging.data import DEV_BLOCK, segmentation_corpus
+
+    sighan = tmp_path / "sighan"
+    sighan.mkdir()
+    with pytest.raises(CorpusError, match=r"pku_training\.seg\.txt.*fetch_optional"):
+        segmentation_corpus("pku", tmp_path, sighan)
+    lines = [f"第{i} 句 话" for i in range(25 * DEV_BLOCK)]
+    (sighan / "pku_training.seg.txt").write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    train, dev = segmentation_corpus("pku", tmp_path, sighan)
+    assert len(dev) == 2 * DEV_BLOCK and len(train) == 23 * DEV_BLOCK  # blocks 9 and 19
+    assert dev[0] == [f"第{9 * DEV_BLOCK}", "句", "话"]
+    assert sorted(map(tuple, train + dev)) == sorted(tuple(x.split()) for x in lines)
+    train, _ = segmentation_corpus("pku", tmp_path, sighan, limit=7)
+    assert len(train) == 7
+    (sighan / "msr_training.seg.txt").write_text("一 句\n" * 9, encoding="utf-8")
+    with pytest.raises(CorpusError, match="too few"):
+        segmentation_corpus("msr", tmp_path, sighan)
+    pd = tmp_path / "pd"
+    pd.mkdir()
+    (pd / "train.seg.txt").write_text("我们 来 了\n他 走\n", encoding="utf-8")
+    (pd / "dev.seg.txt").write_text("你 好\n", encoding="utf-8")
+    assert segmentation_corpus("pd1998", pd, sighan) == ([["我们", "来", "了"], ["他", "走"]],
+                                                         [["你", "好"]])

@@ -246,6 +246,11 @@ CRF_ANCHORS = {
 }
 
 
+SEG_CORPORA = {"pd1998": "the 1998 train split",
+               "pku": "the official SIGHAN 2005 PKU training set",
+               "msr": "the official SIGHAN 2005 MSR training set"}
+
+
 def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
     m = metrics.get("crf")
     if m is None:
@@ -260,7 +265,8 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
     text = (f"Character tagger ({m['encoder']} encoder, lexicon features "
             f"{'on' if m['lexicon_features'] else 'off'}, character vectors from word2vec "
             f"{'on' if m['char_init'] else 'off'}) with a CRF, trained on "
-            f"{seg.get('train_sentences', '?'):,} sentences of the 1998 train split "
+            f"{seg.get('train_sentences', '?'):,} sentences of "
+            f"{SEG_CORPORA.get(seg.get('train_corpus', 'pd1998'), seg.get('train_corpus'))} "
             f"(dev F1 {seg.get('dev_f1')}); decoding {m['decode_chars_per_sec']:,} characters/s "
             "on this machine. OOV recall is counted as the bakeoff's scorer counts it (gold words "
             "absent from the official training word list, as written: PKU OOV rate 5.75%); the "

@@ -15,6 +15,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -238,3 +239,39 @@ def split_for_model(text: str, max_len: int) -> list[str]:
         pieces.append(text[start:end])
         start = end
     return pieces
+
+
+#: SIGHAN training sets: blocks of this many consecutive sentences, every tenth held out for dev.
+DEV_BLOCK = 50
+
+
+def read_segmented_lines(path: str | os.PathLike, limit: int | None = None) -> list[list[str]]:
+    with open(path, encoding="utf-8") as fh:
+        out = [line.split() for line in fh.read().splitlines() if line.strip()]
+    return out[:limit] if limit else out
+
+
+def segmentation_corpus(name: str, pd1998: Path, sighan: Path, limit: int | None = None
+                        ) -> tuple[list[list[str]], list[list[str]]]:
+    """(train, dev) segmented sentences: the 1998 corpus's prepared splits, or an official
+    SIGHAN 2005 training set (``pku`` or ``msr``) with every tenth block of ``DEV_BLOCK``
+    sentences held out for early stopping. ``limit`` caps the training sentences."""
+    from zhpipe.corpus.text import CorpusError
+
+    if name == "pd1998":
+        return (read_segmented_lines(pd1998 / "train.seg.txt", limit),
+                read_segmented_lines(pd1998 / "dev.seg.txt"))
+    path = sighan / f"{name}_training.seg.txt"
+    if not path.exists():
+        raise CorpusError(
+            f"train_crf.seg_train: {name} needs {path}, the official SIGHAN 2005 {name.upper()} "
+            "training set. It is not in the offline mirror: set download.fetch_optional: true on "
+            "a machine that reaches sighan.cs.uchicago.edu and rerun, or use seg_train: pd1998")
+    sents = read_segmented_lines(path)
+    held = [(i // DEV_BLOCK) % 10 == 9 for i in range(len(sents))]
+    train = [s for s, h in zip(sents, held, strict=True) if not h]
+    dev = [s for s, h in zip(sents, held, strict=True) if h]
+    if not train or not dev:
+        raise CorpusError(f"{path}: {len(sents)} sentences, too few for a train and a dev split "
+                          f"(every tenth block of {DEV_BLOCK} is the dev split)")
+    return (train[:limit] if limit else train), dev

@@ -26,4 +26,5 @@ class CrfParams(Section):
     patience: int = Field(default=2, ge=1)
     max_len: int = Field(default=200, ge=16)
     max_train_sentences: int | None = Field(default=None, ge=1)
+    seg_train: Literal["pd1998", "pku", "msr"] = "pd1998"
     seed: int = 1
