@@ -159,6 +159,11 @@ def test_prepare_sighan_checks_test_against_gold(tmp_path):
     rows = prepare_sighan2005(raw, tmp_path / "out", None, 2000)
     assert (tmp_path / "out/pku_test.gold.txt").read_text() == "北京 欢迎 你\n"
     assert {r["file"] for r in rows} == {"pku_test.raw.txt", "pku_test.gold.txt"}
+    # the official training set, when fetched (train_crf.seg_train: pku), is normalised too
+    (raw / "pku_training.utf8").write_text("１  张  纸  \r\n\r\n迈向  新  世纪\r\n",
+                                           encoding="utf-8")
+    prepare_sighan2005(raw, tmp_path / "out1", None, 2000)
+    assert (tmp_path / "out1/pku_training.seg.txt").read_text() == "1 张 纸\n迈向 新 世纪\n"
     (raw / "pku_test.utf8").write_text("北京欢迎他\r\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="differs from the gold"):
         prepare_sighan2005(raw, tmp_path / "out2", None, 2000)
