@@ -10,6 +10,9 @@ In one run, on the same data (run the pipeline first):
   crfsuite and jieba's default ``cut``.
 
 ``--max-train N`` limits crfsuite's training sentences (the full split takes minutes).
+``--models DIR`` benches taggers trained elsewhere (e.g. with the full profile's params) and
+``--label TEXT`` says which in every row. crfsuite trains on the corpus the taggers'
+segmentation trained on (``train_crf.seg_train`` in ``--params``).
 """
 
 from __future__ import annotations
@@ -23,10 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 DATA = ROOT / "data"
-
-
-def emit(**kw):
-    print(json.dumps(kw, ensure_ascii=False), flush=True)
 
 
 def char_features(text: str) -> list[dict]:
@@ -52,19 +51,27 @@ def train_crfsuite(texts, tags):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--max-train", type=int)
+    ap.add_argument("--models", type=Path, default=DATA / "crf", help="seg/ner taggers' folder")
+    ap.add_argument("--label", default="pipeline models", help="recorded in every row")
+    ap.add_argument("--params", type=Path, default=ROOT / "params.yaml")
     args = ap.parse_args()
 
     from zhpipe.corpus.prepare import parse_pd1998_line
     from zhpipe.evaluation.entities import entity_scores
     from zhpipe.evaluation.segmentation import read_oov_marks, score_segmentation
-    from zhpipe.tagging.data import bmes_to_words, pos_to_bio, words_to_bmes
+    from zhpipe.params import load_section
+    from zhpipe.tagging.data import bmes_to_words, pos_to_bio, segmentation_corpus, words_to_bmes
+    from zhpipe.tagging.params import CrfParams
     from zhpipe.tagging.tagger import Tagger
 
+    def emit(**kw):
+        print(json.dumps({**kw, "run": args.label}, ensure_ascii=False), flush=True)
+
     pd = DATA / "prepared/pd1998"
-    train = [s.split() for s in (pd / "train.seg.txt").read_text(encoding="utf-8").splitlines()]
-    train = train[: args.max_train] if args.max_train else train
+    seg_train = load_section("train_crf", CrfParams, args.params).seg_train
+    train, _ = segmentation_corpus(seg_train, pd, DATA / "prepared/sighan2005", args.max_train)
     vocab = {w for s in train for w in s}
-    seg = Tagger.load(DATA / "crf", "seg")
+    seg = Tagger.load(args.models, "seg")
     crfsuite, seconds = train_crfsuite(["".join(s) for s in train],
                                        [words_to_bmes(s) for s in train])
     speeds = {}
@@ -90,7 +97,8 @@ def main():
              oov_definition="official" if marks is not None else "train split",
              keras_oov_recall_train_vocab=round(a2.oov_recall * 100, 2),
              baseline_oov_recall_train_vocab=round(b2.oov_recall * 100, 2),
-             baseline_train_seconds=round(seconds, 1), train_sentences=len(train))
+             baseline_train_seconds=round(seconds, 1), train_sentences=len(train),
+             train_corpus=seg_train)
         if std == "pku":
             import jieba
 
@@ -114,7 +122,7 @@ def main():
     ner_train = ner_train[: args.max_train] if args.max_train else ner_train
     held = read_pos(pd / "dev.pos.txt")
     test = held[len(held) // 2:]
-    ner = Tagger.load(DATA / "crf", "ner")
+    ner = Tagger.load(args.models, "ner")
     crf_ner, seconds = train_crfsuite([c for c, _ in ner_train], [t for _, t in ner_train])
     gold = [t for _, t in test]
     a = entity_scores(gold, ner.tag([c for c, _ in test]))
