@@ -260,8 +260,9 @@ def log_record(record: dict, root: Path) -> str:
                 client.log_artifact(rid, art)
         client.set_terminated(rid)
     except Exception:
+        # The caller queues the whole record; a half-logged run would sit next to the synced one.
         with contextlib.suppress(Exception):
-            client.set_terminated(rid, status="FAILED")
+            client.delete_run(rid)
         raise
     return rid
 

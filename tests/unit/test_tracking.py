@@ -55,6 +55,24 @@ def test_names_mlflow_refuses_are_logged_under_safe_names(store):
     assert run.data.params == {"lengths.5plus": "1"}
 
 
+def test_a_run_that_fails_half_way_is_queued_whole_and_leaves_no_half_run(store, monkeypatch):
+    from mlflow.tracking import MlflowClient
+
+    def refuse(self, *a, **k):
+        raise RuntimeError("refused")
+
+    log_batch = MlflowClient.log_batch
+    monkeypatch.setattr(MlflowClient, "log_batch", refuse)
+    tracking.record_stage("prepare@z", {"k": 1}, {"n": 2},
+                          store / "reports/metrics/prepare/z.json", root=store)
+    assert len(list((store / tracking.PENDING_DIR).glob("*.json"))) == 1
+    assert _runs(tracking.tracking_uri(store)) == []  # no FAILED, empty run left behind
+    monkeypatch.setattr(MlflowClient, "log_batch", log_batch)  # the server takes it now
+    assert tracking.sync_pending(store) == (1, 0)
+    (run,) = _runs(tracking.tracking_uri(store))
+    assert run.info.status == "FINISHED" and run.data.metrics == {"n": 2.0}
+
+
 def test_unreachable_server_queues_the_run_and_sync_logs_it(store, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
     tracking.record_stage("download@y", {"k": 1}, {"bytes": 10},
