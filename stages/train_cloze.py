@@ -52,6 +52,12 @@ def main(argv=None):
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
     p = load_section("train_cloze", ClozeParams, args.params)
+    if p.vectors == "word2vec" and not (args.vectors and args.vectors.exists()):
+        # checked before any work: the word2vec stage is not a DAG dep of this one
+        raise CorpusError(
+            f"train_cloze.vectors: word2vec needs the word2vec stage's vectors "
+            f"({args.vectors or '--vectors'}): run `snakemake --cores N word2vec` (or "
+            "`dvc repro word2vec`) first, or set train_cloze.vectors: own")
     gen_opts = GeneratorOptions(p.passage_sentences, p.items_per_passage, tuple(p.answer_tags),
                                 p.min_answer_chars, p.skip_top_words, p.seed, p.passage_stride)
 
@@ -101,11 +107,6 @@ def main(argv=None):
     if p.vectors == "word2vec":
         from zhpipe.embeddings.io import load_npz
 
-        if not (args.vectors and args.vectors.exists()):
-            raise CorpusError(
-                f"train_cloze.vectors: word2vec needs the word2vec stage's vectors "
-                f"({args.vectors or '--vectors'}): run `snakemake --cores N word2vec` (or "
-                "`dvc repro word2vec`) first, or set train_cloze.vectors: own")
         init_words, vectors, _ = load_npz(args.vectors)
         # Not a DAG dep (the default `own` must not wait for the word2vec stage): the digest
         # in the metrics says which vectors a `word2vec` run started from.

@@ -333,3 +333,4 @@ def test_stage_asks_for_the_word2vec_stage_when_its_vectors_are_missing(tmp_path
     assert str(missing) in proc.stderr and "word2vec" in proc.stderr
     assert "vectors: own" in proc.stderr
     assert not (tmp_path / "cloze.json").exists()
+    assert not (tmp_path / "out").exists()  # refused before generating any item
