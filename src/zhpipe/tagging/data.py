@@ -177,6 +177,8 @@ def _vocab_tables(vocab: Vocab):
 def encode_many(texts: Sequence[str], vocab: Vocab, lex: LexiconFlags | None
                 ) -> list[dict[str, np.ndarray]]:
     """Features of many texts at once (vectorised over the concatenated text)."""
+    if not texts:  # e.g. only empty lines to tag
+        return []
     lut, bigram_table, bigram_ids = _vocab_tables(vocab)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     cps = _codes("".join(texts))
