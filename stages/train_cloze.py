@@ -75,7 +75,7 @@ def main(argv=None):
             sources.append((Path(path).stem, read_segmented(path)))
         generated = {}
         for name, sents in sources:
-            got, info = generate(sents, gen_opts, name)
+            got, info = generate(sents, gen_opts, name, never=exclude)
             items += got
             generated[name] = {**info, "items": len(got)}
         metrics["generated"] = {**item_stats(items), "sources": generated}
@@ -140,7 +140,8 @@ def main(argv=None):
         train, dev, vocab, dim=p.dim, units=p.units, dropout=p.dropout, max_doc=p.max_doc,
         tokens_per_batch=p.tokens_per_batch, encoder=p.encoder, dilations=p.dilations,
         freeze_embeddings=p.freeze_embeddings, gated_attention=p.gated_attention,
-        learning_rate=p.learning_rate, epochs=p.epochs, patience=p.patience, seed=p.seed,
+        learning_rate=p.learning_rate, lr_decay=p.lr_decay, epochs=p.epochs,
+        patience=p.patience, seed=p.seed,
         init=init)
     reader.save(args.out)
 

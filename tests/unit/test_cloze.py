@@ -120,6 +120,13 @@ def test_generated_answers_are_always_in_their_passage(tmp_path):
     plain = [[(w, None) for w, _ in s] for s in sents]
     items2, _ = generate(plain, GeneratorOptions(passage_sentences=6, skip_top_words=5))
     assert all(it.answer in it.tokens for it in items2)
+    # words the reader may never pick (non_answer_words) are never blanked either
+    answers2 = {it.answer for it in items2}
+    assert len(answers2) > 1
+    never = {sorted(answers2)[0]}
+    items4, _ = generate(plain, GeneratorOptions(passage_sentences=6, skip_top_words=5),
+                         never=never)
+    assert items4 and not {it.answer for it in items4} & never
     # overlapping passages: one every 2 sentences, each still 6 sentences long
     items3, info3 = generate(sents, GeneratorOptions(passage_sentences=6, items_per_passage=3,
                                                      passage_stride=2))
@@ -199,6 +206,23 @@ def test_reader_trains_and_round_trips(encoder, hops, tmp_path):
     reader.save(tmp_path)
     again = Reader.load(tmp_path)
     assert again.answer(items[50:]) == pred
+
+
+def test_cosine_decay_brings_the_rate_to_zero_over_all_epochs():
+    items = tiny_items(60)
+    vocab = WordVocab.build(items, 1, 100, oov_slots=10)
+    kw = dict(dim=8, units=8, dropout=0.0, max_doc=64, tokens_per_batch=512, dilations=(1,),
+              learning_rate=0.01, epochs=2, patience=2, seed=0)
+    reader, info = train_reader(items[:50], items[50:], vocab, lr_decay="cosine", **kw)
+    opt = reader.model.optimizer
+    steps = int(keras.ops.convert_to_numpy(opt.iterations))
+    assert steps > 0 and len(info["history"]) == 2
+    assert float(keras.ops.convert_to_numpy(opt.learning_rate)) < 1e-6  # all epochs run: 0
+    reader, _ = train_reader(items[:50], items[50:], vocab, lr_decay="none", **kw)
+    assert float(keras.ops.convert_to_numpy(reader.model.optimizer.learning_rate)) == \
+        pytest.approx(0.01)
+    with pytest.raises(ValueError, match="lr_decay"):
+        train_reader(items[:50], items[50:], vocab, lr_decay="linear", **kw)
 
 
 def test_reader_learns_the_planted_rule():

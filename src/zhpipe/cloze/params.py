@@ -38,7 +38,8 @@ class ClozeParams(Section):
     dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
     max_doc: int = Field(default=600, ge=32)
     tokens_per_batch: int = Field(default=8192, ge=256)
-    learning_rate: float = Field(default=0.002, gt=0)
+    learning_rate: float = Field(default=0.004, gt=0)
+    lr_decay: Literal["none", "cosine"] = "cosine"
     epochs: int = Field(default=2, ge=1)
     patience: int = Field(default=1, ge=1)
     seed: int = 1

@@ -390,17 +390,24 @@ def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: Wo
                  encoder: str = "cnn", dilations: Sequence[int] = (1, 2, 4, 8, 1),
                  freeze_embeddings: bool = False, gated_attention: int = 0,
                  learning_rate: float, epochs: int,
-                 patience: int, seed: int, init: np.ndarray | None = None) -> tuple[Reader, dict]:
+                 patience: int, seed: int, init: np.ndarray | None = None,
+                 lr_decay: str = "none") -> tuple[Reader, dict]:
     """Train with early stopping on the accuracy over ``dev`` (generated items, never the
-    evaluation set)."""
+    evaluation set). ``lr_decay``: ``none`` (constant rate) or ``cosine`` (from
+    ``learning_rate`` down to 0 over all ``epochs``)."""
     keras.utils.set_random_seed(seed)
     model = build_reader(len(vocab), dim=dim, units=units, dropout=dropout, encoder=encoder,
                          dilations=dilations, init=init, freeze=freeze_embeddings,
                          gated_attention=gated_attention)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
-                  loss=attention_sum_loss)
     reader = Reader(model, vocab, max_doc)
     batches = list(reader.batches(train, tokens_per_batch))
+    rate = learning_rate
+    if lr_decay == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(learning_rate,
+                                                      max(1, epochs * len(batches)))
+    elif lr_decay != "none":
+        raise ValueError(f"lr_decay: {lr_decay!r} (none or cosine)")
+    model.compile(optimizer=keras.optimizers.Adam(rate, clipnorm=5.0), loss=attention_sum_loss)
     dropped = 0
     prepared = []
     for ids, encs in batches:
