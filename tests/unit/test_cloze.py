@@ -210,10 +210,17 @@ def test_reader_trains_and_round_trips(encoder, hops, tmp_path):
 
 def test_cosine_decay_brings_the_rate_to_zero_over_all_epochs():
     items = tiny_items(60)
-    vocab = WordVocab.build(items, 1, 100, oov_slots=10)
-    kw = dict(dim=8, units=8, dropout=0.0, max_doc=64, tokens_per_batch=512, dilations=(1,),
+    # one passage longer than max_doc whose answer only follows the cut: its batch (alone: the
+    # longest, a full batch) is skipped, and the schedule must count only the steps taken
+    query = ["今天", BLANK, "又", "来", "了", "。"]
+    long = ClozeItem("<qid_long>", [["猴子", "在", "树", "上", "。"]] * 14
+                     + [query, ["狐狸", "来", "了", "。"]], query, "狐狸")
+    vocab = WordVocab.build(items + [long], 1, 100, oov_slots=10)
+    kw = dict(dim=8, units=8, dropout=0.0, max_doc=64, tokens_per_batch=64, dilations=(1,),
               learning_rate=0.01, epochs=2, patience=2, seed=0)
-    reader, info = train_reader(items[:50], items[50:], vocab, lr_decay="cosine", **kw)
+    reader, info = train_reader(items[:50] + [long], items[50:], vocab, lr_decay="cosine",
+                                **kw)
+    assert info["dropped_answer_truncated"] == 1
     opt = reader.model.optimizer
     steps = int(keras.ops.convert_to_numpy(opt.iterations))
     assert steps > 0 and len(info["history"]) == 2

@@ -16,7 +16,8 @@ answer also present elsewhere in its passage). The generator copies that constru
    * carry a noun tag (``answer_tags``: n, nr, ns, nt, nz by default) when the corpus is
      POS-tagged, or, for plain segmented text, are among the words outside the
      ``skip_top_words`` most frequent of the corpus (function words);
-   * are made of Chinese characters only, ``min_answer_chars`` or longer;
+   * are made of Chinese characters only, ``min_answer_chars`` or longer, and are not among
+     the words the reader never answers (``never``: see ``non_answer_words``);
    * occur exactly once in the query sentence and at least once in another sentence of the
      passage (so the answer is always recoverable from the passage).
    One candidate is drawn at random and replaced by ``XXXXX``.
@@ -25,9 +26,9 @@ answer also present elsewhere in its passage). The generator copies that constru
    elsewhere in their own query sentence, and here none do, so the reader learns that a word
    of the query is not the answer and loses those items. Allowing such answers (any position
    whose word occurs again in another sentence: 13.6% of the generated answers are then also
-   in their query) cost 2.8 points on the validation set with the quick profile (41.60 against
-   44.40): the reader then picked a word of the query for 431 items where 252 answers are
-   one, and lost more of the other items than it gained.
+   in their query) cost 2.8 points on the validation set with the quick profile of the time
+   (constant rate 0.002; 41.60 against 44.40): the reader then picked a word of the query for
+   431 items where 252 answers are one, and lost more of the other items than it gained.
 3. The blanked sentence stays in the passage (as in the official files) and is also the query.
 
 Surname and given name (江/nr 泽民/nr) are joined into one word, as CMRC's segmentation writes

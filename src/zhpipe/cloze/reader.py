@@ -395,19 +395,14 @@ def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: Wo
     """Train with early stopping on the accuracy over ``dev`` (generated items, never the
     evaluation set). ``lr_decay``: ``none`` (constant rate) or ``cosine`` (from
     ``learning_rate`` down to 0 over all ``epochs``)."""
+    if lr_decay not in ("none", "cosine"):
+        raise ValueError(f"lr_decay: {lr_decay!r} (none or cosine)")
     keras.utils.set_random_seed(seed)
     model = build_reader(len(vocab), dim=dim, units=units, dropout=dropout, encoder=encoder,
                          dilations=dilations, init=init, freeze=freeze_embeddings,
                          gated_attention=gated_attention)
     reader = Reader(model, vocab, max_doc)
     batches = list(reader.batches(train, tokens_per_batch))
-    rate = learning_rate
-    if lr_decay == "cosine":
-        rate = keras.optimizers.schedules.CosineDecay(learning_rate,
-                                                      max(1, epochs * len(batches)))
-    elif lr_decay != "none":
-        raise ValueError(f"lr_decay: {lr_decay!r} (none or cosine)")
-    model.compile(optimizer=keras.optimizers.Adam(rate, clipnorm=5.0), loss=attention_sum_loss)
     dropped = 0
     prepared = []
     for ids, encs in batches:
@@ -418,6 +413,11 @@ def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: Wo
         dropped += int((~keep).sum())
         if keep.any():
             prepared.append(({k: v[keep] for k, v in x.items()}, y[keep]))
+    rate = learning_rate  # cosine: over the steps really taken (all-dropped batches skipped)
+    if lr_decay == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(learning_rate,
+                                                      max(1, epochs * len(prepared)))
+    model.compile(optimizer=keras.optimizers.Adam(rate, clipnorm=5.0), loss=attention_sum_loss)
     rng = np.random.default_rng(seed)
     history, stopper = [], EarlyStopping(model, patience)
     t_train, seen = 0.0, 0
