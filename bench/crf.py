@@ -9,6 +9,10 @@ In one run, on the same data (run the pipeline first):
 * ``segment_speed``: characters/s on the PKU test text, batched, for the Keras tagger,
   crfsuite and jieba's default ``cut``.
 
+``--crfsuite-lexicon`` gives crfsuite the Keras taggers' own lexicon flags too (the mined
+lexicon's and, by default, the dictionary's: one indicator feature per flag at each character),
+so that the comparison shares every outside resource; rows then say ``sklearn-crfsuite + the
+taggers' lexicon flags``.
 ``--max-train N`` limits crfsuite's training sentences (the full split takes minutes).
 ``--models DIR`` benches taggers trained elsewhere (e.g. with the full profile's params) and
 ``--label TEXT`` says which in every row. crfsuite trains on the corpus the taggers'
@@ -28,23 +32,26 @@ sys.path.insert(0, str(ROOT / "src"))
 DATA = ROOT / "data"
 
 
-def char_features(text: str) -> list[dict]:
+def char_features(text: str, lexicon=None) -> list[dict]:
     feats = []
+    flags = lexicon.flags(text) if lexicon is not None and text else None
     pad = "^^" + text + "$$"
     for i in range(len(text)):
         j = i + 2
         feats.append({"c-2": pad[j - 2], "c-1": pad[j - 1], "c0": pad[j], "c1": pad[j + 1],
                       "c2": pad[j + 2], "b-1": pad[j - 1:j + 1], "b0": pad[j:j + 2],
                       "b-2": pad[j - 2:j], "b1": pad[j + 1:j + 3], "t": pad[j - 1] + pad[j + 1]})
+        if flags is not None:
+            feats[-1].update({f"L{k}": 1.0 for k in flags[i].nonzero()[0].tolist()})
     return feats
 
 
-def train_crfsuite(texts, tags):
+def train_crfsuite(texts, tags, lexicon=None):
     import sklearn_crfsuite
 
     crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.1, c2=0.01, max_iterations=100)
     t0 = time.perf_counter()
-    crf.fit([char_features(t) for t in texts], tags)
+    crf.fit([char_features(t, lexicon) for t in texts], tags)
     return crf, time.perf_counter() - t0
 
 
@@ -54,6 +61,8 @@ def main():
     ap.add_argument("--models", type=Path, default=DATA / "crf", help="seg/ner taggers' folder")
     ap.add_argument("--label", default="pipeline models", help="recorded in every row")
     ap.add_argument("--params", type=Path, default=ROOT / "params.yaml")
+    ap.add_argument("--crfsuite-lexicon", action="store_true",
+                    help="crfsuite also reads the Keras taggers' lexicon/dictionary flags")
     args = ap.parse_args()
 
     from zhpipe.corpus.prepare import parse_pd1998_line
@@ -72,8 +81,10 @@ def main():
     train, _ = segmentation_corpus(seg_train, pd, DATA / "prepared/sighan2005", args.max_train)
     vocab = {w for s in train for w in s}
     seg = Tagger.load(args.models, "seg")
+    seg_lex = seg.lexicon if args.crfsuite_lexicon else None
+    baseline = "sklearn-crfsuite" + (" + the taggers' lexicon flags" if seg_lex else "")
     crfsuite, seconds = train_crfsuite(["".join(s) for s in train],
-                                       [words_to_bmes(s) for s in train])
+                                       [words_to_bmes(s) for s in train], seg_lex)
     speeds = {}
     for std in ("pku", "msr"):
         gold = [g.split() for g in (DATA / f"prepared/sighan2005/{std}_test.gold.txt")
@@ -86,13 +97,14 @@ def main():
         ours_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         theirs = [bmes_to_words(x, t) if x else [] for x, t in
-                  zip(raw, crfsuite.predict([char_features(x) for x in raw]), strict=True)]
+                  zip(raw, crfsuite.predict([char_features(x, seg_lex) for x in raw]),
+                      strict=True)]
         theirs_s = time.perf_counter() - t0
         marks = read_oov_marks(DATA / f"prepared/sighan2005/{std}_test.oov.txt")
         a, b = (score_segmentation(gold, p, vocab, marks) for p in (ours, theirs))
         a2, b2 = (score_segmentation(gold, p, vocab) for p in (ours, theirs))
         emit(bench="crf_segmentation", test=std, keras_f1=round(a.f1 * 100, 2),
-             keras_oov_recall=round(a.oov_recall * 100, 2), baseline="sklearn-crfsuite",
+             keras_oov_recall=round(a.oov_recall * 100, 2), baseline=baseline,
              baseline_f1=round(b.f1 * 100, 2), baseline_oov_recall=round(b.oov_recall * 100, 2),
              oov_definition="official" if marks is not None else "train split",
              keras_oov_recall_train_vocab=round(a2.oov_recall * 100, 2),
@@ -123,11 +135,13 @@ def main():
     held = read_pos(pd / "dev.pos.txt")
     test = held[len(held) // 2:]
     ner = Tagger.load(args.models, "ner")
-    crf_ner, seconds = train_crfsuite([c for c, _ in ner_train], [t for _, t in ner_train])
+    ner_lex = ner.lexicon if args.crfsuite_lexicon else None
+    crf_ner, seconds = train_crfsuite([c for c, _ in ner_train], [t for _, t in ner_train],
+                                      ner_lex)
     gold = [t for _, t in test]
     a = entity_scores(gold, ner.tag([c for c, _ in test]))
-    b = entity_scores(gold, crf_ner.predict([char_features(c) for c, _ in test]))
-    emit(bench="crf_names", keras_f1=round(a["f1"] * 100, 2), baseline="sklearn-crfsuite",
+    b = entity_scores(gold, crf_ner.predict([char_features(c, ner_lex) for c, _ in test]))
+    emit(bench="crf_names", keras_f1=round(a["f1"] * 100, 2), baseline=baseline,
          baseline_f1=round(b["f1"] * 100, 2), baseline_train_seconds=round(seconds, 1),
          test_sentences=len(test))
 

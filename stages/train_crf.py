@@ -14,6 +14,7 @@ from zhpipe.tagging.data import (
     NER_TAGS,
     SEG_TAGS,
     LexiconFlags,
+    LexiconStack,
     bmes_to_words,
     pos_to_bio,
     segmentation_corpus,
@@ -43,11 +44,33 @@ def main(argv=None):
     args = ap.parse_args(argv)
     p = load_section("train_crf", CrfParams, args.params)
 
-    lexicon = None
+    groups: dict[str, LexiconFlags] = {}
     if p.use_lexicon:
         from zhpipe.mining.lexicon_io import read_lexicon_counts
 
-        lexicon = LexiconFlags(w for w in read_lexicon_counts(args.lexicon) if len(w) > 1)
+        groups["mined"] = LexiconFlags(w for w in read_lexicon_counts(args.lexicon)
+                                       if len(w) > 1)
+    dict_info = None
+    name_groups: dict[str, LexiconFlags] = {}
+    if p.dictionary != "none":
+        from zhpipe.corpus.checksum import sha256_file
+        from zhpipe.tagging.dictionary import (
+            dictionary_groups,
+            dictionary_path,
+            read_dictionary,
+        )
+
+        path = dictionary_path(p.dictionary)
+        entries = read_dictionary(path)
+        all_groups = dictionary_groups(entries, p.dictionary_lengths, p.dictionary_names)
+        groups["dict"] = all_groups.pop("dict")
+        name_groups = all_groups
+        dict_info = {"source": p.dictionary, "path": str(path), "sha256": sha256_file(path),
+                     "words": len(entries), "lengths": p.dictionary_lengths,
+                     "name_words": {k: sum(len(ws) for ws in g.words.values())
+                                    for k, g in name_groups.items()}}
+    lexicon = LexiconStack(groups) if groups else None
+    ner_lexicon = LexiconStack({**groups, **name_groups}) if groups or name_groups else None
     char_init = None
     if p.char_init and args.chars and args.chars.exists():
         from zhpipe.embeddings.io import load_npz
@@ -59,8 +82,8 @@ def main(argv=None):
                     unk_rate=p.unk_rate,
                     tokens_per_batch=p.tokens_per_batch, learning_rate=p.learning_rate,
                     seed=p.seed, max_len=p.max_len, char_init=char_init)
-    metrics: dict = {"encoder": p.encoder, "lexicon_features": lexicon is not None,
-                     "char_init": char_init is not None}
+    metrics: dict = {"encoder": p.encoder, "lexicon_features": p.use_lexicon,
+                     "dictionary": dict_info, "char_init": char_init is not None}
 
     # ----------------------------------------------------------------- segmentation
     train, dev = segmentation_corpus(p.seg_train, args.pd1998, args.sighan,
@@ -127,7 +150,7 @@ def main(argv=None):
         return entity_scores([t for _, t in ner_dev], pred)["f1"]
 
     ner, ner_info = train_tagger([c for c, _ in ner_train], [t for _, t in ner_train],
-                                 NER_TAGS, lexicon, ner_dev_f1, epochs=p.ner_epochs,
+                                 NER_TAGS, ner_lexicon, ner_dev_f1, epochs=p.ner_epochs,
                                  patience=p.patience, **model_kw)
     ner.save(args.out, "ner")
     test_scores = entity_scores([t for _, t in ner_test], ner.tag([c for c, _ in ner_test]))

@@ -262,8 +262,16 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
              "anchors": CRF_ANCHORS[std]}
             for std in ("pku", "msr") if std in m]
     seg = m.get("seg", {})
-    text = (f"Character tagger ({m['encoder']} encoder, lexicon features "
-            f"{'on' if m['lexicon_features'] else 'off'}, character vectors from word2vec "
+    d = m.get("dictionary")
+    dict_text = (f"dictionary flags from {d['source']} ({d['words']:,} words, lengths "
+                 f"{'/'.join(map(str, d['lengths']))}; the names tagger also reads its "
+                 f"{'/'.join(k.split('_')[1] for k in d['name_words'])} words"
+                 if d and d.get("name_words") else
+                 f"dictionary flags from {d['source']} ({d['words']:,} words" if d else
+                 "no dictionary (closed track")
+    text = (f"Character tagger ({m['encoder']} encoder, mined-lexicon features "
+            f"{'on' if m['lexicon_features'] else 'off'}, {dict_text}), character vectors "
+            f"from word2vec "
             f"{'on' if m['char_init'] else 'off'}) with a CRF, trained on "
             f"{seg.get('train_sentences', '?'):,} sentences of "
             f"{SEG_CORPORA.get(seg.get('train_corpus', 'pd1998'), seg.get('train_corpus'))} "

@@ -111,12 +111,20 @@ class Vocab:
 
 
 class LexiconFlags:
-    """Word-boundary flags from a lexicon: does a word of length k start / end at each char?"""
+    """Word-boundary flags from a lexicon: does a word of length k start / end at each char?
 
-    def __init__(self, words: Iterable[str]):
+    ``lengths`` are the word lengths looked at (2, 3 and 4 by default); the flags are
+    ``2 * len(lengths)`` per character: start and end for each length in turn."""
+
+    def __init__(self, words: Iterable[str], lengths: Sequence[int] = LEX_LENGTHS):
         words = list(words)  # iterated once per length
-        self.words = {k: {w for w in words if len(w) == k} for k in LEX_LENGTHS}
+        self.lengths = tuple(int(k) for k in lengths)
+        self.words = {k: {w for w in words if len(w) == k} for k in self.lengths}
         self._tables: dict | None = None
+
+    @property
+    def width(self) -> int:
+        return 2 * len(self.lengths)
 
     def tables(self):
         """Per length, a hash index of the words' code-point keys (built once)."""
@@ -136,9 +144,9 @@ class LexiconFlags:
     def flags_codes(self, cps: np.ndarray, text_id: np.ndarray) -> np.ndarray:
         """Flags over a code-point array; a word never spans two texts (``text_id``)."""
         n = len(cps)
-        out = np.zeros((n, 2 * len(LEX_LENGTHS)), dtype=np.float32)
+        out = np.zeros((n, self.width), dtype=np.float32)
         tables, keyer = self.tables()
-        for j, k in enumerate(LEX_LENGTHS):
+        for j, k in enumerate(self.lengths):
             if n < k or tables[k].size == 0:
                 continue
             hit = tables[k].positions(keyer.windows(cps, k)) >= 0
@@ -151,6 +159,48 @@ class LexiconFlags:
     def flags(self, text: str) -> np.ndarray:
         cps = _codes(text)
         return self.flags_codes(cps, np.zeros(len(cps), np.int64))
+
+    def to_json(self) -> dict:
+        return {"lengths": list(self.lengths),
+                "words": sorted(w for ws in self.words.values() for w in ws)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> LexiconFlags:
+        return cls(d["words"], d["lengths"])
+
+
+class LexiconStack:
+    """Several lexicons' flags side by side, in a fixed order: for example the mined lexicon's,
+    then a dictionary's, then one per name type of the dictionary (person, place, organisation
+    words). Each group keeps its own lengths."""
+
+    def __init__(self, groups: dict[str, LexiconFlags]):
+        if not groups:
+            raise ValueError("a lexicon stack needs at least one lexicon")
+        self.groups = dict(groups)
+
+    @property
+    def width(self) -> int:
+        return sum(g.width for g in self.groups.values())
+
+    def flags_codes(self, cps: np.ndarray, text_id: np.ndarray) -> np.ndarray:
+        return np.concatenate([g.flags_codes(cps, text_id) for g in self.groups.values()],
+                              axis=1)
+
+    def flags(self, text: str) -> np.ndarray:
+        cps = _codes(text)
+        return self.flags_codes(cps, np.zeros(len(cps), np.int64))
+
+    def save(self, path: str | os.PathLike) -> None:
+        from zhpipe.fsutil import write_json
+
+        # a list: the order of the groups is the order of the model's input flags
+        write_json(path, [{"name": name, **g.to_json()} for name, g in self.groups.items()])
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> LexiconStack:
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls({g["name"]: LexiconFlags.from_json(g) for g in d})
 
 
 _MAXCP = 0x110000
@@ -174,7 +224,7 @@ def _vocab_tables(vocab: Vocab):
     return vocab._tables
 
 
-def encode_many(texts: Sequence[str], vocab: Vocab, lex: LexiconFlags | None
+def encode_many(texts: Sequence[str], vocab: Vocab, lex: LexiconFlags | LexiconStack | None
                 ) -> list[dict[str, np.ndarray]]:
     """Features of many texts at once (vectorised over the concatenated text)."""
     if not texts:  # e.g. only empty lines to tag
@@ -205,7 +255,7 @@ def encode_many(texts: Sequence[str], vocab: Vocab, lex: LexiconFlags | None
     return out
 
 
-def encode(text: str, vocab: Vocab, lex: LexiconFlags | None) -> dict[str, np.ndarray]:
+def encode(text: str, vocab: Vocab, lex: LexiconFlags | LexiconStack | None) -> dict[str, np.ndarray]:
     return encode_many([text], vocab, lex)[0]
 
 
@@ -213,7 +263,7 @@ def pad_batch(items: list[dict[str, np.ndarray]], labels: list[np.ndarray] | Non
     t = max(len(it["chars"]) for it in items)
     b = len(items)
     x = {"chars": np.zeros((b, t), np.int32), "bigrams": np.zeros((b, t), np.int32),
-         "lexicon": np.zeros((b, t, 2 * len(LEX_LENGTHS)), np.float32)}
+         "lexicon": np.zeros((b, t, items[0]["lexicon"].shape[1]), np.float32)}
     for i, it in enumerate(items):
         n = len(it["chars"])
         for k in x:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from zhpipe.params import Section
 
@@ -18,6 +18,9 @@ class CrfParams(Section):
     dropout: float = Field(default=0.2, ge=0.0, lt=1.0)
     unk_rate: float = Field(default=0.0, ge=0.0, lt=1.0)
     use_lexicon: bool = True
+    dictionary: str = "jieba"
+    dictionary_lengths: list[int] = Field(default_factory=lambda: [2, 3, 4, 5], min_length=1)
+    dictionary_names: bool = True
     char_init: bool = False
     tokens_per_batch: int = Field(default=4096, ge=64)
     learning_rate: float = Field(default=0.002, gt=0)
@@ -28,3 +31,17 @@ class CrfParams(Section):
     max_train_sentences: int | None = Field(default=None, ge=1)
     seg_train: Literal["pd1998", "pku", "msr"] = "pd1998"
     seed: int = 1
+
+    @field_validator("dictionary_lengths")
+    @classmethod
+    def _lengths(cls, v: list[int]) -> list[int]:
+        if any(k < 2 or k > 16 for k in v) or len(set(v)) != len(v):
+            raise ValueError("word lengths from 2 to 16, each once")
+        return sorted(v)
+
+    @field_validator("dictionary")
+    @classmethod
+    def _dictionary(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("'jieba', 'none' or the path of a 'word [count] [tag]' file")
+        return v

@@ -19,6 +19,7 @@ from zhpipe.tagging.data import (
     SEG_TAGS,
     UNK,
     LexiconFlags,
+    LexiconStack,
     Vocab,
     encode_many,
     pad_batch,
@@ -31,10 +32,11 @@ log = logging.getLogger(__name__)
 def build_model(n_chars: int, n_bigrams: int, tags: list[str], *, char_dim: int = 64,
                 bigram_dim: int = 32, filters: int = 128, dilations: Sequence[int] = (1, 2, 4),
                 encoder: str = "cnn", dropout: float = 0.2,
-                char_init: np.ndarray | None = None) -> keras.Model:
+                char_init: np.ndarray | None = None,
+                lexicon_dim: int = 2 * len(LEX_LENGTHS)) -> keras.Model:
     chars = keras.Input((None,), dtype="int32", name="chars")
     bigrams = keras.Input((None,), dtype="int32", name="bigrams")
-    lexicon = keras.Input((None, 2 * len(LEX_LENGTHS)), dtype="float32", name="lexicon")
+    lexicon = keras.Input((None, lexicon_dim), dtype="float32", name="lexicon")
     init = "uniform" if char_init is None else keras.initializers.Constant(char_init)
     e = keras.layers.Concatenate()([
         keras.layers.Embedding(n_chars, char_dim if char_init is None else char_init.shape[1],
@@ -103,7 +105,7 @@ class Tagger:
     """A trained model with its vocabulary, tags and lexicon; tags raw text of any length."""
 
     def __init__(self, model: keras.Model, vocab: Vocab, tags: list[str],
-                 lexicon: LexiconFlags | None, max_len: int = 200):
+                 lexicon: LexiconFlags | LexiconStack | None, max_len: int = 200):
         self.model, self.vocab, self.tags = model, vocab, tags
         self.lexicon, self.max_len = lexicon, max_len
         self.crf = model.get_layer("crf")
@@ -163,9 +165,11 @@ class Tagger:
         os.replace(tmp, folder / f"{name}.keras")
         self.vocab.save(folder / f"{name}.vocab.json")
         write_json(folder / f"{name}.meta.json", {"tags": self.tags, "max_len": self.max_len})
-        if self.lexicon is not None:
+        if isinstance(self.lexicon, LexiconStack):
+            self.lexicon.save(folder / f"{name}.lexicons.json")
+        elif self.lexicon is not None:
             with atomic_write(folder / f"{name}.lexicon.txt") as fh:
-                for k in LEX_LENGTHS:
+                for k in self.lexicon.lengths:
                     for w in sorted(self.lexicon.words[k]):
                         fh.write(w + "\n")
 
@@ -175,14 +179,18 @@ class Tagger:
         model = keras.saving.load_model(folder / f"{name}.keras", compile=False)
         meta = json.loads((folder / f"{name}.meta.json").read_text(encoding="utf-8"))
         lex_path = folder / f"{name}.lexicon.txt"
-        lex = LexiconFlags(lex_path.read_text(encoding="utf-8").split()) \
-            if lex_path.exists() else None
+        stack_path = folder / f"{name}.lexicons.json"
+        lex: LexiconFlags | LexiconStack | None = None
+        if stack_path.exists():
+            lex = LexiconStack.load(stack_path)
+        elif lex_path.exists():
+            lex = LexiconFlags(lex_path.read_text(encoding="utf-8").split())
         return cls(model, Vocab.load(folder / f"{name}.vocab.json"), meta["tags"], lex,
                    meta["max_len"])
 
 
 def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list[str],
-                 lexicon: LexiconFlags | None,
+                 lexicon: LexiconFlags | LexiconStack | None,
                  score: Callable[[Tagger], float], *, epochs: int, patience: int,
                  tokens_per_batch: int, learning_rate: float, seed: int, max_len: int = 200,
                  char_init: dict | None = None, unk_rate: float = 0.0, **model_kw) -> tuple[Tagger, dict]:
@@ -198,6 +206,7 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
             if ch in char_init:
                 init[i] = char_init[ch]
     model = build_model(len(vocab.chars) + 2, len(vocab.bigrams) + 2, tags, char_init=init,
+                        lexicon_dim=lexicon.width if lexicon is not None else 2 * len(LEX_LENGTHS),
                         **model_kw)
     crf = model.get_layer("crf")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=crf.loss)
