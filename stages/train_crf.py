@@ -62,11 +62,15 @@ def main(argv=None):
 
         path = dictionary_path(p.dictionary)
         entries = read_dictionary(path)
-        all_groups = dictionary_groups(entries, p.dictionary_lengths, p.dictionary_names)
-        groups["dict"] = all_groups.pop("dict")
-        name_groups = all_groups
+        all_groups = dictionary_groups(entries, p.dictionary_lengths, p.dictionary_bands,
+                                       p.dictionary_names)
+        name_groups = {k: all_groups.pop(k) for k in list(all_groups)
+                       if k in ("dict_PER", "dict_LOC", "dict_ORG")}
+        groups.update(all_groups)
         dict_info = {"source": p.dictionary, "path": str(path), "sha256": sha256_file(path),
                      "words": len(entries), "lengths": p.dictionary_lengths,
+                     "bands": {k: sum(len(ws) for ws in g.words.values())
+                               for k, g in all_groups.items()},
                      "name_words": {k: sum(len(ws) for ws in g.words.values())
                                     for k, g in name_groups.items()}}
     lexicon = LexiconStack(groups) if groups else None

@@ -10,8 +10,8 @@ from zhpipe.tagging.tagger import Tagger, train_tagger
 def test_read_dictionary_formats_and_normalises(tmp_path):
     f = tmp_path / "d.txt"
     f.write_text("北京 100 ns\n江泽民\t5\tnr\n新华社 nt\n欢迎 3\nＡＢ公司\n\n", encoding="utf-8")
-    assert read_dictionary(f) == [("北京", "ns"), ("江泽民", "nr"), ("新华社", "nt"),
-                                  ("欢迎", ""), ("AB公司", "")]
+    assert read_dictionary(f) == [("北京", "ns", 100), ("江泽民", "nr", 5), ("新华社", "nt", 1),
+                                  ("欢迎", "", 3), ("AB公司", "", 1)]
 
 
 def test_dictionary_errors_name_the_file(tmp_path):
@@ -21,6 +21,10 @@ def test_dictionary_errors_name_the_file(tmp_path):
     bad.write_bytes("北京 3 ns\n".encode("gb18030"))
     with pytest.raises(CorpusError, match="gbk.txt:1: not UTF-8"):
         read_dictionary(bad)
+    neg = tmp_path / "neg.txt"
+    neg.write_text("北京 3\n上海 -2 ns\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="neg.txt:2: the count '-2' is negative"):
+        read_dictionary(neg)
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="empty.txt"):
@@ -30,20 +34,24 @@ def test_dictionary_errors_name_the_file(tmp_path):
 def test_jieba_dictionary_is_found_and_read():
     entries = read_dictionary(dictionary_path("jieba"))
     assert len(entries) > 300_000
-    tags = dict(entries)
+    tags = {w: t for w, t, _ in entries}
     assert tags["北京"] == "ns" and tags["新华社"] == "nt"
+    assert all(c >= 0 for _, _, c in entries)
 
 
 def test_dictionary_groups_split_names_by_type():
-    entries = [("北京", "ns"), ("江泽民", "nr"), ("周恩来", "nrfg"), ("新华社", "nt"),
-               ("欢迎", "v"), ("人", "n"), ("中华人民共和国", "ns")]
-    g = dictionary_groups(entries, [2, 3], names=True)
-    assert list(g) == ["dict", "dict_PER", "dict_LOC", "dict_ORG"]
+    entries = [("北京", "ns", 500), ("江泽民", "nr", 20), ("周恩来", "nrfg", 3),
+               ("新华社", "nt", 150), ("欢迎", "v", 9), ("人", "n", 9000),
+               ("中华人民共和国", "ns", 80)]
+    g = dictionary_groups(entries, [2, 3], [10, 100], names=True)
+    assert list(g) == ["dict", "dict_ge10", "dict_ge100", "dict_PER", "dict_LOC", "dict_ORG"]
     assert g["dict"].words == {2: {"北京", "欢迎"}, 3: {"江泽民", "周恩来", "新华社"}}
+    assert g["dict_ge10"].words == {2: {"北京"}, 3: {"江泽民", "新华社"}}
+    assert g["dict_ge100"].words == {2: {"北京"}, 3: {"新华社"}}
     assert g["dict_PER"].words[3] == {"江泽民", "周恩来"}
     assert g["dict_LOC"].words[2] == {"北京"} and g["dict_LOC"].words[6] == set()
     assert g["dict_ORG"].words[3] == {"新华社"}
-    assert list(dictionary_groups(entries, [2], names=False)) == ["dict"]
+    assert list(dictionary_groups(entries, [2])) == ["dict"]
 
 
 def test_lexicon_stack_concatenates_groups_and_round_trips(tmp_path):
@@ -81,3 +89,17 @@ def test_tagger_with_a_stack_trains_and_round_trips(tmp_path):
     again = Tagger.load(tmp_path, "seg")
     assert isinstance(again.lexicon, LexiconStack) and again.lexicon.width == 10
     assert again.tag(texts[:3]) == tagger.tag(texts[:3])
+
+
+def test_dictionary_params_are_checked():
+    from pydantic import ValidationError
+
+    from zhpipe.tagging.params import CrfParams
+
+    p = CrfParams(dictionary_lengths=[4, 2], dictionary_bands=[100, 10])
+    assert p.dictionary_lengths == [2, 4] and p.dictionary_bands == [10, 100]
+    for bad in ({"dictionary_lengths": [1, 2]}, {"dictionary_lengths": []},
+                {"dictionary_lengths": [2, 2]}, {"dictionary_bands": [0]},
+                {"dictionary": " "}):
+        with pytest.raises(ValidationError):
+            CrfParams(**bad)

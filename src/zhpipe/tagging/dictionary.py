@@ -4,6 +4,8 @@ The taggers already read flags from the mined lexicon (does a lexicon word of le
 end here). A dictionary adds more groups of the same flags (``LexiconStack``):
 
 * ``dict``: every dictionary word of the chosen lengths (2 to 5 characters by default);
+* ``dict_ge<N>``: the same for the words the dictionary counts at least N times, one group per
+  band (10 and 100 by default): a frequent word is a safer boundary than a rare one;
 * for the names tagger, one group per name type, from the dictionary's part-of-speech tags in
   the 1998 corpus's scheme: ``nr*`` person (jieba's nr, nrt, nrfg), ``ns*`` place, ``nt*``
   organisation words (a gazetteer).
@@ -46,39 +48,52 @@ def dictionary_path(source: str) -> Path:
     return path
 
 
-def read_dictionary(path: str | os.PathLike) -> list[tuple[str, str]]:
-    """``[(word, tag)]`` from lines of ``word [count] [tag]`` separated by spaces or tabs (jieba's
-    format; the count is ignored, a missing tag is ""). Words are normalised like the prepared
-    corpora. A non-UTF-8 or empty file raises CorpusError naming it."""
+def read_dictionary(path: str | os.PathLike) -> list[tuple[str, str, float]]:
+    """``[(word, tag, count)]`` from lines of ``word [count] [tag]`` separated by spaces or tabs
+    (jieba's format; a missing count is 1, a missing tag ""). Words are normalised like the
+    prepared corpora. A non-UTF-8 or empty file, or a negative count, raises CorpusError naming
+    the file (and line)."""
     out = []
-    for _, line in read_lines(path, keep_empty=False):
+    for no, line in read_lines(path, keep_empty=False):
         parts = line.split()
         if not parts:
             continue
-        tag = parts[2] if len(parts) > 2 else (parts[1] if len(parts) == 2 and
-                                                not _is_number(parts[1]) else "")
-        out.append((normalise(parts[0]), tag))
+        count, tag = 1.0, ""
+        if len(parts) > 1:
+            num = _number(parts[1])
+            if num is None:  # word tag
+                tag = parts[1]
+            else:
+                count, tag = num, parts[2] if len(parts) > 2 else ""
+        if not count >= 0:
+            raise CorpusError(f"{path}:{no}: the count {parts[1]!r} is negative; expected "
+                              "'word [count] [tag]'")
+        out.append((normalise(parts[0]), tag, count))
     if not out:
         raise CorpusError(f"{path}: the dictionary holds no words")
     return out
 
 
-def _is_number(s: str) -> bool:
+def _number(s: str) -> float | None:
     try:
-        float(s)
+        return float(s)
     except ValueError:
-        return False
-    return True
+        return None
 
 
-def dictionary_groups(entries: Sequence[tuple[str, str]], lengths: Sequence[int],
-                      names: bool) -> dict[str, LexiconFlags]:
-    """The flag groups of a dictionary: ``dict`` (all words of ``lengths``) and, with ``names``,
-    ``dict_PER``, ``dict_LOC`` and ``dict_ORG`` (words whose tag starts nr, ns or nt)."""
-    groups = {"dict": LexiconFlags((w for w, _ in entries if len(w) > 1), lengths)}
+def dictionary_groups(entries: Sequence[tuple[str, str, float]], lengths: Sequence[int],
+                      bands: Sequence[float] = (), names: bool = False
+                      ) -> dict[str, LexiconFlags]:
+    """The flag groups of a dictionary: ``dict`` (all words of ``lengths``), ``dict_ge<N>`` for
+    each band N (the words counted at least N times) and, with ``names``, ``dict_PER``,
+    ``dict_LOC`` and ``dict_ORG`` (words whose tag starts nr, ns or nt)."""
+    groups = {"dict": LexiconFlags((w for w, _, _ in entries if len(w) > 1), lengths)}
+    for band in bands:
+        groups[f"dict_ge{band:g}"] = LexiconFlags(
+            (w for w, _, c in entries if len(w) > 1 and c >= band), lengths)
     if names:
         by_type: dict[str, list[str]] = {t: [] for t in TYPE_LENGTHS}
-        for w, tag in entries:
+        for w, tag, _ in entries:
             typ = NER_TYPES.get(tag[:2])
             if typ and len(w) > 1:
                 by_type[typ].append(w)

@@ -20,6 +20,7 @@ class CrfParams(Section):
     use_lexicon: bool = True
     dictionary: str = "jieba"
     dictionary_lengths: list[int] = Field(default_factory=lambda: [2, 3, 4, 5], min_length=1)
+    dictionary_bands: list[float] = Field(default_factory=lambda: [10, 100])
     dictionary_names: bool = True
     char_init: bool = False
     tokens_per_batch: int = Field(default=4096, ge=64)
@@ -45,3 +46,10 @@ class CrfParams(Section):
         if not v.strip():
             raise ValueError("'jieba', 'none' or the path of a 'word [count] [tag]' file")
         return v
+
+    @field_validator("dictionary_bands")
+    @classmethod
+    def _bands(cls, v: list[float]) -> list[float]:
+        if any(b <= 0 for b in v) or len(set(v)) != len(v):
+            raise ValueError("positive counts, each once")
+        return sorted(v)
