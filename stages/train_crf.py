@@ -56,6 +56,7 @@ def main(argv=None):
         from zhpipe.corpus.checksum import sha256_file
         from zhpipe.tagging.dictionary import (
             dictionary_groups,
+            dictionary_label,
             dictionary_path,
             read_dictionary,
         )
@@ -67,7 +68,8 @@ def main(argv=None):
         name_groups = {k: all_groups.pop(k) for k in list(all_groups)
                        if k in ("dict_PER", "dict_LOC", "dict_ORG")}
         groups.update(all_groups)
-        dict_info = {"source": p.dictionary, "path": str(path), "sha256": sha256_file(path),
+        dict_info = {"source": p.dictionary, "file": dictionary_label(p.dictionary),
+                     "sha256": sha256_file(path),
                      "words": len(entries), "lengths": p.dictionary_lengths,
                      "bands": {k: sum(len(ws) for ws in g.words.values())
                                for k, g in all_groups.items()},

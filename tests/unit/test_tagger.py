@@ -37,6 +37,9 @@ def test_tagger_trains_tags_long_lines_and_round_trips(tmp_path):
     out = tagger.tag([long, "", "北京"])
     assert len(out[0]) == len(long) and out[1] == [] and out[2] == ["B", "E"]
     assert tagger.tag(["", ""]) == [[], []] and tagger.tag([]) == []  # nothing to encode
+    # texts of many lengths are decoded in padded batches: the same paths as one by one
+    mixed = [texts[i][: 3 + i % 10] for i in range(40)]
+    assert tagger.tag(mixed) == [tagger.tag([t])[0] for t in mixed]
     tagger.save(tmp_path, "seg")
     again = Tagger.load(tmp_path, "seg")
     assert again.tag([texts[0]]) == tagger.tag([texts[0]])

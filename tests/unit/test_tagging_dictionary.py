@@ -3,7 +3,12 @@ import pytest
 
 from zhpipe.corpus.text import CorpusError
 from zhpipe.tagging.data import SEG_TAGS, LexiconFlags, LexiconStack, Vocab, encode_many
-from zhpipe.tagging.dictionary import dictionary_groups, dictionary_path, read_dictionary
+from zhpipe.tagging.dictionary import (
+    dictionary_groups,
+    dictionary_label,
+    dictionary_path,
+    read_dictionary,
+)
 from zhpipe.tagging.tagger import Tagger, train_tagger
 
 
@@ -37,6 +42,7 @@ def test_jieba_dictionary_is_found_and_read():
     tags = {w: t for w, t, _ in entries}
     assert tags["北京"] == "ns" and tags["新华社"] == "nt"
     assert all(c >= 0 for _, _, c in entries)
+    assert dictionary_label("jieba").startswith("jieba 0.") and dictionary_label("my.txt") == "my.txt"
 
 
 def test_dictionary_groups_split_names_by_type():

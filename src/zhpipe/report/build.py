@@ -263,12 +263,18 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
             for std in ("pku", "msr") if std in m]
     seg = m.get("seg", {})
     d = m.get("dictionary")
-    dict_text = (f"dictionary flags from {d['source']} ({d['words']:,} words, lengths "
-                 f"{'/'.join(map(str, d['lengths']))}; the names tagger also reads its "
-                 f"{'/'.join(k.split('_')[1] for k in d['name_words'])} words"
-                 if d and d.get("name_words") else
-                 f"dictionary flags from {d['source']} ({d['words']:,} words" if d else
-                 "no dictionary (closed track")
+    if d:
+        bands = [k.removeprefix("dict_ge") for k in d.get("bands", {}) if k != "dict"]
+        dict_text = (f"dictionary flags from {d.get('file', d['source'])} ({d['words']:,} "
+                     f"words; lengths {'/'.join(map(str, d['lengths']))}"
+                     + (f"; also the words counted at least {' / '.join(bands)} times"
+                        if bands else "")
+                     + (f"; the names tagger also reads its "
+                        f"{'/'.join(k.split('_')[1] for k in d['name_words'])} words"
+                        if d.get("name_words") else ""))
+    else:
+        dict_text = "no dictionary (closed track"
+
     text = (f"Character tagger ({m['encoder']} encoder, mined-lexicon features "
             f"{'on' if m['lexicon_features'] else 'off'}, {dict_text}), character vectors "
             f"from word2vec "

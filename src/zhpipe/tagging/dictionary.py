@@ -48,6 +48,16 @@ def dictionary_path(source: str) -> Path:
     return path
 
 
+def dictionary_label(source: str) -> str:
+    """How the metrics name a dictionary: jieba's with the package version (not this machine's
+    install path), a user's file as given."""
+    if source == "jieba":
+        import jieba
+
+        return f"jieba {jieba.__version__} dict.txt"
+    return source
+
+
 def read_dictionary(path: str | os.PathLike) -> list[tuple[str, str, float]]:
     """``[(word, tag, count)]`` from lines of ``word [count] [tag]`` separated by spaces or tabs
     (jieba's format; a missing count is 1, a missing tag ""). Words are normalised like the
