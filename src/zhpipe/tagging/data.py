@@ -5,7 +5,8 @@
 * Names: the 1998 tags nr (person), ns (place), nt (organisation) become BIO entities PER, LOC,
   ORG; a surname and a given name (江/nr 泽民/nr) form one PER entity.
 * Features per character: its id, the id of the bigram it starts, and, from a lexicon, whether a
-  word of length 2, 3 or 4 starts or ends here (6 binary flags).
+  word of length 2, 3 or 4 starts or ends here (6 binary flags). A ``LexiconStack`` puts several
+  lexicons' flags side by side (the mined lexicon's, a dictionary's: see ``dictionary.py``).
 """
 
 from __future__ import annotations
