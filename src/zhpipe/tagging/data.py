@@ -142,15 +142,21 @@ class LexiconFlags:
             self._keyer = keyer
         return self._tables, self._keyer
 
-    def flags_codes(self, cps: np.ndarray, text_id: np.ndarray) -> np.ndarray:
-        """Flags over a code-point array; a word never spans two texts (``text_id``)."""
+    def flags_codes(self, cps: np.ndarray, text_id: np.ndarray,
+                    windows: dict[int, np.ndarray] | None = None) -> np.ndarray:
+        """Flags over a code-point array; a word never spans two texts (``text_id``).
+        ``windows`` caches the keys of every window per length (shared by a stack's groups:
+        every group keys code points the same way)."""
         n = len(cps)
         out = np.zeros((n, self.width), dtype=np.float32)
         tables, keyer = self.tables()
+        windows = {} if windows is None else windows
         for j, k in enumerate(self.lengths):
             if n < k or tables[k].size == 0:
                 continue
-            hit = tables[k].positions(keyer.windows(cps, k)) >= 0
+            if k not in windows:
+                windows[k] = keyer.windows(cps, k)
+            hit = tables[k].positions(windows[k]) >= 0
             hit &= text_id[: n - k + 1] == text_id[k - 1:]
             starts = np.flatnonzero(hit)
             out[starts, 2 * j] = 1.0
@@ -185,8 +191,9 @@ class LexiconStack:
         return sum(g.width for g in self.groups.values())
 
     def flags_codes(self, cps: np.ndarray, text_id: np.ndarray) -> np.ndarray:
-        return np.concatenate([g.flags_codes(cps, text_id) for g in self.groups.values()],
-                              axis=1)
+        windows: dict[int, np.ndarray] = {}  # each length's window keys, computed once
+        return np.concatenate([g.flags_codes(cps, text_id, windows)
+                               for g in self.groups.values()], axis=1)
 
     def flags(self, text: str) -> np.ndarray:
         cps = _codes(text)
