@@ -21,14 +21,16 @@ from zhpipe.tagging.data import (
     words_to_bmes,
 )
 from zhpipe.tagging.params import CrfParams
-from zhpipe.tagging.tagger import train_tagger
+from zhpipe.tagging.tagger import cross_tags, train_tagger
 
 
-def read_pos(path: Path, limit: int | None) -> list[tuple[str, list[str]]]:
+def read_pos(path: Path, limit: int | None) -> list[tuple[str, list[str], list[str]]]:
+    """(characters, BIO tags, words) of each sentence of a 1998 POS file."""
     out = []
     for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line:
-            out.append(pos_to_bio(parse_pd1998_line(line, f"{path}:{no}")))
+            tokens = parse_pd1998_line(line, f"{path}:{no}")
+            out.append((*pos_to_bio(tokens), [w for w, _ in tokens]))
     return out[:limit] if limit else out
 
 
@@ -87,7 +89,7 @@ def main(argv=None):
                     char_dim=p.char_dim, bigram_dim=p.bigram_dim, dropout=p.dropout,
                     unk_rate=p.unk_rate,
                     tokens_per_batch=p.tokens_per_batch, learning_rate=p.learning_rate,
-                    seed=p.seed, max_len=p.max_len, char_init=char_init)
+                    seed=p.seed, max_len=p.max_len, char_init=char_init, ema=p.ema)
     metrics: dict = {"encoder": p.encoder, "lexicon_features": p.use_lexicon,
                      "dictionary": dict_info, "char_init": char_init is not None}
 
@@ -150,16 +152,36 @@ def main(argv=None):
     held = read_pos(args.pd1998 / "dev.pos.txt", None)
     half = len(held) // 2  # first half: early stopping; second half: the held-out test
     ner_dev, ner_test = held[:half], held[half:]
+    ner_texts = [c for c, _, _ in ner_train]
+
+    seg_feats: dict = {"segmenter": False}
+    train_seg_tags = None
+    if p.ner_seg_features:
+        seg_feats = {"segmenter": True, "folds": 0}
+        if p.seg_train == "pd1998":
+            # the segmenter learnt these very sentences: their training features come from
+            # segmenters trained on the other folds, so that they are as noisy as on new text
+            t0 = time.perf_counter()
+            train_seg_tags, fold_info = cross_tags(
+                ner_texts, [words_to_bmes(ws) for _, _, ws in ner_train], SEG_TAGS, lexicon,
+                seg_dev_f1, folds=p.seg_feature_folds, epochs=p.seg_epochs,
+                patience=p.patience, **model_kw)
+            seg_feats = {"segmenter": True, "folds": p.seg_feature_folds,
+                         "fold_dev_f1": [round(i["best_dev"] * 100, 2) for i in fold_info],
+                         "seconds": round(time.perf_counter() - t0, 1)}
 
     def ner_dev_f1(tagger):
-        pred = tagger.tag([c for c, _ in ner_dev])
-        return entity_scores([t for _, t in ner_dev], pred)["f1"]
+        pred = tagger.tag([c for c, _, _ in ner_dev])
+        return entity_scores([t for _, t, _ in ner_dev], pred)["f1"]
 
-    ner, ner_info = train_tagger([c for c, _ in ner_train], [t for _, t in ner_train],
+    ner, ner_info = train_tagger(ner_texts, [t for _, t, _ in ner_train],
                                  NER_TAGS, ner_lexicon, ner_dev_f1, epochs=p.ner_epochs,
-                                 patience=p.patience, **model_kw)
+                                 patience=p.patience,
+                                 segmenter=seg if p.ner_seg_features else None,
+                                 train_seg_tags=train_seg_tags, **model_kw)
     ner.save(args.out, "ner")
-    test_scores = entity_scores([t for _, t in ner_test], ner.tag([c for c, _ in ner_test]))
+    test_scores = entity_scores([t for _, t, _ in ner_test],
+                                ner.tag([c for c, _, _ in ner_test]))
     metrics["ner"] = {"f1": round(test_scores["f1"] * 100, 2),
                       "precision": round(test_scores["precision"] * 100, 2),
                       "recall": round(test_scores["recall"] * 100, 2),
@@ -168,6 +190,7 @@ def main(argv=None):
                                 for t, d in test_scores["types"].items()},
                       "dev_f1": round(ner_info["best_dev"] * 100, 2),
                       "test_sentences": len(ner_test), "history": ner_info["history"],
+                      "segmenter_features": seg_feats,
                       "train_seconds": ner_info["train_seconds"]}
     write_json(args.out / "summary.json", {k: v for k, v in metrics.items() if k != "seg"})
     tracking.record_stage("train_crf", p, metrics, args.metrics)

@@ -148,3 +148,60 @@ def test_train_crf_stage_trains_segmentation_on_the_chosen_corpus(tmp_path):
     assert "pku" in m and m["ner"]["test_sentences"] == 5  # names still train on the 1998 corpus
     vocab = json.loads((tmp_path / "out" / "seg.vocab.json").read_text(encoding="utf-8"))
     assert "喜" in vocab["chars"] and "泽" not in vocab["chars"]
+
+
+def test_emissions_do_not_depend_on_the_other_texts_in_a_batch():
+    # padded positions are zeroed after every layer, so a short text's last characters read
+    # zeros past its end, whether it is decoded alone or padded next to a long text
+    from zhpipe.tagging.tagger import build_model
+
+    rng = np.random.default_rng(0)
+    short = {"chars": rng.integers(2, 30, 5), "bigrams": rng.integers(2, 40, 5),
+             "lexicon": rng.random((5, 6)).astype("float32")}
+    long = {"chars": rng.integers(2, 30, 17), "bigrams": rng.integers(2, 40, 17),
+            "lexicon": rng.random((17, 6)).astype("float32")}
+    for encoder in ("cnn", "bilstm"):
+        model = build_model(30, 40, SEG_TAGS, encoder=encoder, filters=8, char_dim=4,
+                            bigram_dim=4, dilations=(1, 2, 4), lexicon_dim=6)
+        tagger = Tagger(model, Vocab({}, {}), SEG_TAGS, None)
+        alone = tagger.emissions([short])[0]
+        together = tagger.emissions([short, long])[0]
+        assert alone.shape == together.shape == (5, 4)
+        np.testing.assert_allclose(alone, together, atol=1e-6, err_msg=encoder)
+
+
+def test_weight_averaging_scores_and_keeps_the_averaged_weights():
+    rng = np.random.default_rng(0)
+    vocab = ["北京", "欢迎", "你", "我们", "喜欢", "中国"]
+    sents = [list(rng.choice(vocab, 6)) for _ in range(120)]
+    texts = ["".join(s) for s in sents]
+    tags = [words_to_bmes(s) for s in sents]
+    kw = dict(epochs=3, patience=3, tokens_per_batch=256, learning_rate=0.01, seed=1,
+              max_len=50, filters=16, char_dim=8, bigram_dim=4, dilations=(1,))
+
+    def run(ema):
+        seen = []
+
+        def score(tagger):
+            seen.append([v.numpy() for v in tagger.model.trainable_variables])
+            pred = tagger.tag(texts[:20])
+            return float(np.mean([bmes_to_words(t, p) == w
+                                  for t, p, w in zip(texts, pred, sents[:20], strict=False)]))
+
+        tagger, info = train_tagger(texts, tags, SEG_TAGS, None, score, ema=ema, **kw)
+        return tagger, info, seen
+
+    plain, plain_info, _ = run(0.0)
+    # an average that forgets at once is the raw weights: the swap in and back changes nothing
+    same, same_info, _ = run(1e-9)
+    np.testing.assert_allclose([h["loss"] for h in same_info["history"]],
+                               [h["loss"] for h in plain_info["history"]], rtol=1e-4)
+    avg, info, seen = run(0.9)
+    best = max(range(len(info["history"])), key=lambda i: info["history"][i]["dev"])
+    kept = [v.numpy() for v in avg.model.trainable_variables]
+    for a, b in zip(kept, seen[best], strict=True):  # the returned model is the one scored
+        np.testing.assert_array_equal(a, b)
+    assert info["best_dev"] > 0.5, info["history"]
+    # the averaged weights are not the raw ones the same seed reaches without averaging
+    assert any(not np.allclose(a, b) for a, b in zip(
+        kept, [v.numpy() for v in plain.model.trainable_variables], strict=True))

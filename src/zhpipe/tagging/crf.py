@@ -51,6 +51,7 @@ def bio_constraints(tags: list[str]) -> dict:
 class CRF(keras.layers.Layer):
     def __init__(self, num_tags: int, constraints: dict | None = None, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # the identity: a BiLSTM's padding mask passes through
         self.num_tags = num_tags
         self.constraints = constraints or {"transitions": [], "start": [], "end": []}
         k = num_tags

@@ -17,11 +17,14 @@ class CrfParams(Section):
     bigram_dim: int = Field(default=32, ge=4)
     dropout: float = Field(default=0.2, ge=0.0, lt=1.0)
     unk_rate: float = Field(default=0.0, ge=0.0, lt=1.0)
+    ema: float = Field(default=0.99, ge=0.0, lt=1.0)
     use_lexicon: bool = True
     dictionary: str = "jieba"
     dictionary_lengths: list[int] = Field(default_factory=lambda: [2, 3, 4, 5], min_length=1)
     dictionary_bands: list[float] = Field(default_factory=lambda: [10, 100])
     dictionary_names: bool = True
+    ner_seg_features: bool = True
+    seg_feature_folds: int = Field(default=2, ge=2)
     char_init: bool = False
     tokens_per_batch: int = Field(default=4096, ge=64)
     learning_rate: float = Field(default=0.002, gt=0)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from keras import ops
 
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.tagging.crf import CRF, bio_constraints, bmes_constraints, viterbi_numpy
@@ -30,6 +31,21 @@ log = logging.getLogger(__name__)
 VITERBI_BATCH = 256  # texts decoded together (sorted by length, padded to the longest)
 
 
+@keras.saving.register_keras_serializable(package="zhpipe")
+class PadMask(keras.layers.Layer):
+    """Zeroes the padded positions (character id 0) of a sequence of vectors.
+
+    Applied after every layer that mixes positions' inputs, so that a convolution reads zeros
+    past a text's end whatever else is in its batch: a text gets the same tags alone as padded
+    next to a longer one (as ``padding="same"`` reads zeros past the end of the longest)."""
+
+    def call(self, x, chars):
+        return x * ops.expand_dims(ops.cast(ops.not_equal(chars, 0), x.dtype), -1)
+
+    def compute_output_shape(self, x_shape, chars_shape=None):
+        return x_shape
+
+
 def build_model(n_chars: int, n_bigrams: int, tags: list[str], *, char_dim: int = 64,
                 bigram_dim: int = 32, filters: int = 128, dilations: Sequence[int] = (1, 2, 4),
                 encoder: str = "cnn", dropout: float = 0.2,
@@ -45,13 +61,15 @@ def build_model(n_chars: int, n_bigrams: int, tags: list[str], *, char_dim: int 
         keras.layers.Embedding(n_bigrams, bigram_dim, name="bigram_emb")(bigrams),
         lexicon])
     h = keras.layers.Dense(filters, activation="relu")(keras.layers.Dropout(dropout)(e))
+    h = PadMask()(h, chars)
     if encoder == "cnn":
         for d in dilations:
             c = keras.layers.Conv1D(filters, 3, dilation_rate=d, padding="same",
                                     activation="relu")(keras.layers.Dropout(dropout)(h))
-            h = keras.layers.Add()([h, c])
+            h = PadMask()(keras.layers.Add()([h, c]), chars)
     elif encoder == "bilstm":
-        h = keras.layers.Bidirectional(keras.layers.LSTM(filters // 2, return_sequences=True))(h)
+        h = keras.layers.Bidirectional(keras.layers.LSTM(filters // 2, return_sequences=True))(
+            h, mask=ops.not_equal(chars, 0))
     else:
         raise ValueError(f"unknown encoder {encoder!r} (cnn or bilstm)")
     emissions = keras.layers.Dense(len(tags), name="emissions")(keras.layers.Dropout(dropout)(h))
@@ -102,14 +120,51 @@ class Batches:
         self.rng.shuffle(self.batches)
 
 
+def add_tag_features(feats: list[dict], tag_seqs: Sequence[Sequence[str]], tags: list[str]
+                     ) -> list[dict]:
+    """Append each character's tag from another tagger (one-hot over ``tags``) to its lexicon
+    flags: how the names tagger reads the segmenter's word boundaries."""
+    eye = np.eye(len(tags), dtype=np.float32)
+    index = {t: i for i, t in enumerate(tags)}
+    for f, seq in zip(feats, tag_seqs, strict=True):
+        if len(seq) != len(f["chars"]):
+            raise ValueError(f"{len(seq)} tags for a text of {len(f['chars'])} characters")
+        one_hot = eye[[index[t] for t in seq]] if len(seq) else np.zeros((0, len(tags)),
+                                                                          np.float32)
+        f["lexicon"] = np.concatenate([f["lexicon"], one_hot], axis=1)
+    return feats
+
+
+def _feature_width(lexicon: LexiconFlags | LexiconStack | None,
+                   segmenter: Tagger | None) -> int:
+    width = lexicon.width if lexicon is not None else 2 * len(LEX_LENGTHS)
+    return width + (len(segmenter.tags) if segmenter is not None else 0)
+
+
 class Tagger:
-    """A trained model with its vocabulary, tags and lexicon; tags raw text of any length."""
+    """A trained model with its vocabulary, tags and lexicon; tags raw text of any length.
+
+    With a ``segmenter`` (another Tagger, saved next to this one under ``segmenter_name``),
+    the segmenter's tags of each character are input features too."""
 
     def __init__(self, model: keras.Model, vocab: Vocab, tags: list[str],
-                 lexicon: LexiconFlags | LexiconStack | None, max_len: int = 200):
+                 lexicon: LexiconFlags | LexiconStack | None, max_len: int = 200,
+                 segmenter: Tagger | None = None, segmenter_name: str | None = None):
         self.model, self.vocab, self.tags = model, vocab, tags
         self.lexicon, self.max_len = lexicon, max_len
+        self.segmenter, self.segmenter_name = segmenter, segmenter_name
         self.crf = model.get_layer("crf")
+
+    def encode(self, pieces: Sequence[str],
+               seg_tags: Sequence[Sequence[str]] | None = None) -> list[dict]:
+        """Model features of texts no longer than ``max_len`` (``seg_tags``: the segmenter's
+        tags of them, when already known)."""
+        feats = encode_many(pieces, self.vocab, self.lexicon)
+        if self.segmenter is not None:
+            if seg_tags is None:
+                seg_tags = self.segmenter.tag(pieces)
+            add_tag_features(feats, seg_tags, self.segmenter.tags)
+        return feats
 
     def emissions(self, feats: list[dict], batch_tokens: int = 65536) -> list[np.ndarray]:
         """Tag scores for each encoded text (texts bucketed by length for speed)."""
@@ -138,8 +193,7 @@ class Tagger:
             for piece in split_for_model(text, self.max_len) if text else []:
                 pieces.append(piece)
                 owner.append(t_i)
-        feats = encode_many(pieces, self.vocab, self.lexicon)
-        ems = self.emissions(feats)
+        ems = self.emissions(self.encode(pieces))
         trans, start, end = self.crf.numpy_params()
         out: list[list[str]] = [[] for _ in texts]
         # Viterbi in NumPy over padded batches of similar lengths (one step loop per batch,
@@ -167,7 +221,12 @@ class Tagger:
         self.model.save(tmp)
         os.replace(tmp, folder / f"{name}.keras")
         self.vocab.save(folder / f"{name}.vocab.json")
-        write_json(folder / f"{name}.meta.json", {"tags": self.tags, "max_len": self.max_len})
+        meta = {"tags": self.tags, "max_len": self.max_len}
+        if self.segmenter is not None:
+            meta["segmenter"] = self.segmenter_name
+            if not (folder / f"{self.segmenter_name}.keras").exists():
+                self.segmenter.save(folder, self.segmenter_name)
+        write_json(folder / f"{name}.meta.json", meta)
         if isinstance(self.lexicon, LexiconStack):
             self.lexicon.save(folder / f"{name}.lexicons.json")
         elif self.lexicon is not None:
@@ -188,16 +247,29 @@ class Tagger:
             lex = LexiconStack.load(stack_path)
         elif lex_path.exists():
             lex = LexiconFlags(lex_path.read_text(encoding="utf-8").split())
+        seg_name = meta.get("segmenter")
+        segmenter = cls.load(folder, seg_name) if seg_name else None
         return cls(model, Vocab.load(folder / f"{name}.vocab.json"), meta["tags"], lex,
-                   meta["max_len"])
+                   meta["max_len"], segmenter, seg_name)
 
 
 def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list[str],
                  lexicon: LexiconFlags | LexiconStack | None,
                  score: Callable[[Tagger], float], *, epochs: int, patience: int,
                  tokens_per_batch: int, learning_rate: float, seed: int, max_len: int = 200,
-                 char_init: dict | None = None, unk_rate: float = 0.0, **model_kw) -> tuple[Tagger, dict]:
-    """Train with early stopping on ``score`` (higher is better) of the dev set."""
+                 char_init: dict | None = None, unk_rate: float = 0.0, ema: float = 0.0,
+                 segmenter: Tagger | None = None, segmenter_name: str = "seg",
+                 train_seg_tags: Sequence[Sequence[str]] | None = None,
+                 **model_kw) -> tuple[Tagger, dict]:
+    """Train with early stopping on ``score`` (higher is better) of the dev set.
+
+    With a ``segmenter``, its tags are input features: ``train_seg_tags`` are its tags of the
+    training texts, best from segmenters that never saw them (:func:`cross_tags`); without
+    them the segmenter tags the training texts itself, which it may know too well.
+
+    ``ema`` > 0 scores, keeps and returns the exponential moving average of the weights
+    (momentum ``ema`` per batch) instead of the last batch's weights; training goes on from the
+    raw weights."""
     keras.utils.set_random_seed(seed)
     vocab = Vocab.build(train_texts)
     init = None
@@ -209,21 +281,26 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
             if ch in char_init:
                 init[i] = char_init[ch]
     model = build_model(len(vocab.chars) + 2, len(vocab.bigrams) + 2, tags, char_init=init,
-                        lexicon_dim=lexicon.width if lexicon is not None else 2 * len(LEX_LENGTHS),
-                        **model_kw)
+                        lexicon_dim=_feature_width(lexicon, segmenter), **model_kw)
     crf = model.get_layer("crf")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=crf.loss)
+    optimizer = keras.optimizers.Adam(learning_rate, use_ema=ema > 0, ema_momentum=ema or 0.99)
+    model.compile(optimizer=optimizer, loss=crf.loss)
     tag_id = {t: i for i, t in enumerate(tags)}
-    pieces, pieces_y = [], []
-    for text, tg in zip(train_texts, train_tags, strict=True):
+    tagger = Tagger(model, vocab, tags, lexicon, max_len, segmenter,
+                    segmenter_name if segmenter is not None else None)
+    if segmenter is not None and train_seg_tags is None:
+        train_seg_tags = segmenter.tag(train_texts)
+    pieces, pieces_y, pieces_seg = [], [], []
+    for i, (text, tg) in enumerate(zip(train_texts, train_tags, strict=True)):
         start = 0
         for piece in split_for_model(text, max_len):
             pieces.append(piece)
             pieces_y.append(np.array([tag_id[t] for t in tg[start:start + len(piece)]], np.int32))
+            if train_seg_tags is not None:
+                pieces_seg.append(train_seg_tags[i][start:start + len(piece)])
             start += len(piece)
-    pieces_x = encode_many(pieces, vocab, lexicon)
+    pieces_x = tagger.encode(pieces, pieces_seg if segmenter is not None else None)
     data = Batches(pieces_x, pieces_y, tokens_per_batch, seed, unk_rate)
-    tagger = Tagger(model, vocab, tags, lexicon, max_len)
     history = []
     stopper = EarlyStopping(model, patience)
     chars = sum(len(t) for t in train_texts)
@@ -234,13 +311,44 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
                   for i in range(len(data))]
         data.on_epoch_end()
         t_train += time.perf_counter() - t0
+        raw = None
+        if ema:  # score (and keep, if best) the averaged weights
+            raw = [v.numpy() for v in model.trainable_variables]
+            optimizer.finalize_variable_values(model.trainable_variables)
         dev = score(tagger)
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "dev": dev})
         log.info("epoch %d: loss %.4f, dev %.4f", epoch + 1, history[-1]["loss"], dev)
-        if stopper.update(dev):
+        stop = stopper.update(dev)
+        if raw is not None:
+            for v, w in zip(model.trainable_variables, raw, strict=True):
+                v.assign(w)
+        if stop:
             break
     stopper.restore()
     return tagger, {"history": history, "best_dev": stopper.best, "train_seconds": round(t_train, 1),
                     "train_chars_per_sec": round(chars * len(history) / t_train)
                     if t_train else 0, "vocab_chars": len(vocab.chars),
                     "vocab_bigrams": len(vocab.bigrams)}
+
+
+def cross_tags(texts: Sequence[str], tags: Sequence[Sequence[str]], tagset: list[str],
+               lexicon: LexiconFlags | LexiconStack | None, score: Callable[[Tagger], float], *,
+               folds: int, **train_kw
+               ) -> tuple[list[list[str]], list[dict]]:
+    """Jackknifed tags: every ``folds``-th text (offset k) is tagged by a model trained on the
+    other texts, so the tags of each training text are as good as on unseen text."""
+    if folds < 2:
+        raise ValueError(f"folds must be at least 2, not {folds}")
+    out: list[list[str] | None] = [None] * len(texts)
+    infos = []
+    for k in range(folds):
+        held = [i for i in range(len(texts)) if i % folds == k]
+        rest = [i for i in range(len(texts)) if i % folds != k]
+        log.info("fold %d/%d: training on %d texts, tagging %d", k + 1, folds, len(rest), len(held))
+        model, info = train_tagger([texts[i] for i in rest], [tags[i] for i in rest], tagset,
+                                   lexicon, score, **train_kw)
+        for i, t in zip(held, model.tag([texts[i] for i in held]), strict=True):
+            out[i] = t
+        infos.append({k: v for k, v in info.items() if k != "history"})
+    return out, infos  # type: ignore[return-value]
+
