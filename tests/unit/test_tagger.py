@@ -205,3 +205,23 @@ def test_weight_averaging_scores_and_keeps_the_averaged_weights():
     # the averaged weights are not the raw ones the same seed reaches without averaging
     assert any(not np.allclose(a, b) for a, b in zip(
         kept, [v.numpy() for v in plain.model.trainable_variables], strict=True))
+
+
+def test_pieces_cut_inside_a_word_keep_a_finite_loss():
+    from zhpipe.tagging.data import mend_cut
+
+    assert mend_cut(["M", "E", "B", "M"]) == ["B", "E", "B", "E"]
+    assert mend_cut(["E"]) == ["S"] and mend_cut(["M"]) == ["S"] and mend_cut(["B"]) == ["S"]
+    assert mend_cut(["I-PER", "I-PER", "O"]) == ["B-PER", "I-PER", "O"]
+    assert mend_cut(["S", "B", "E"]) == ["S", "B", "E"] and mend_cut([]) == []
+    # 26-character lines of 2-character words, split every 5 characters (no punctuation):
+    # every piece but the first starts or ends inside a word; unmended, the CRF's hard
+    # constraints would give such a piece a loss of about 1e4
+    sents = [["北京", "欢迎", "我们", "喜欢", "中国"][i % 5:] + ["北京"] * 8 + ["欢迎"] * (i % 5)
+             for i in range(40)]
+    texts = ["".join(s) for s in sents]
+    _, info = train_tagger(texts, [words_to_bmes(s) for s in sents], SEG_TAGS, None,
+                           lambda t: 0.0, epochs=2, patience=2, tokens_per_batch=256,
+                           learning_rate=0.01, seed=1, max_len=5, filters=8, char_dim=4,
+                           bigram_dim=4, dilations=(1,))
+    assert all(h["loss"] < 100 for h in info["history"]), info["history"]

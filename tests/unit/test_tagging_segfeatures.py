@@ -70,7 +70,7 @@ def test_names_tagger_reads_the_segmenter_and_loads_it_back(tmp_path):
     assert ner.model.get_layer("lexicon").batch_shape[-1] == lex.width + len(SEG_TAGS)
     out = ner.tag([texts[0], "", "张三来到北京" * 20])  # a long line is split, tagged, rejoined
     assert [len(t) for t in out] == [len(texts[0]), 0, 120]
-    ner.save(tmp_path, "ner")  # no segmenter saved there yet: it is saved next to the tagger
+    ner.save(tmp_path, "ner")  # the segmenter is saved next to the tagger
     meta = json.loads((tmp_path / "ner.meta.json").read_text(encoding="utf-8"))
     assert meta["segmenter"] == "seg" and (tmp_path / "seg.keras").exists()
     again = Tagger.load(tmp_path, "ner")

@@ -284,6 +284,21 @@ def pad_batch(items: list[dict[str, np.ndarray]], labels: list[np.ndarray] | Non
     return x, y
 
 
+def mend_cut(tags: Sequence[str]) -> list[str]:
+    """The tags of a piece cut out of a longer labelled text, made a valid sequence: a word or
+    name cut at the piece's edge becomes a whole one there (M/E at the start become B/S, B/M at
+    the end become S/E, I-X at the start becomes B-X). The CRF's hard constraints give an
+    invalid sequence a loss of about 1e4, which would swamp its batch's loss."""
+    t = list(tags)
+    if t and t[0] in ("M", "E"):
+        t[0] = "B" if t[0] == "M" else "S"
+    if t and t[-1] in ("B", "M"):
+        t[-1] = "S" if t[-1] == "B" else "E"
+    if t and t[0].startswith("I-"):
+        t[0] = "B-" + t[0][2:]
+    return t
+
+
 def split_for_model(text: str, max_len: int) -> list[str]:
     """Pieces of at most ``max_len`` characters, cut after sentence punctuation when possible
     (the pieces are tagged separately and rejoined: nothing is truncated)."""

@@ -23,6 +23,7 @@ from zhpipe.tagging.data import (
     LexiconStack,
     Vocab,
     encode_many,
+    mend_cut,
     pad_batch,
     split_for_model,
 )
@@ -144,8 +145,8 @@ def _feature_width(lexicon: LexiconFlags | LexiconStack | None,
 class Tagger:
     """A trained model with its vocabulary, tags and lexicon; tags raw text of any length.
 
-    With a ``segmenter`` (another Tagger, saved next to this one under ``segmenter_name``),
-    the segmenter's tags of each character are input features too."""
+    With a ``segmenter`` (another Tagger, saved next to this one under ``segmenter_name`` and
+    loaded with it), the segmenter's tags of each character are input features too."""
 
     def __init__(self, model: keras.Model, vocab: Vocab, tags: list[str],
                  lexicon: LexiconFlags | LexiconStack | None, max_len: int = 200,
@@ -222,10 +223,9 @@ class Tagger:
         os.replace(tmp, folder / f"{name}.keras")
         self.vocab.save(folder / f"{name}.vocab.json")
         meta = {"tags": self.tags, "max_len": self.max_len}
-        if self.segmenter is not None:
-            meta["segmenter"] = self.segmenter_name
-            if not (folder / f"{self.segmenter_name}.keras").exists():
-                self.segmenter.save(folder, self.segmenter_name)
+        if self.segmenter is not None:  # saved with it (again, if it is there already), so
+            meta["segmenter"] = self.segmenter_name  # that a stale model is never paired
+            self.segmenter.save(folder, self.segmenter_name)
         write_json(folder / f"{name}.meta.json", meta)
         if isinstance(self.lexicon, LexiconStack):
             self.lexicon.save(folder / f"{name}.lexicons.json")
@@ -293,9 +293,13 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
     pieces, pieces_y, pieces_seg = [], [], []
     for i, (text, tg) in enumerate(zip(train_texts, train_tags, strict=True)):
         start = 0
-        for piece in split_for_model(text, max_len):
+        split = split_for_model(text, max_len)
+        for piece in split:
             pieces.append(piece)
-            pieces_y.append(np.array([tag_id[t] for t in tg[start:start + len(piece)]], np.int32))
+            piece_tags = tg[start:start + len(piece)]
+            if len(split) > 1:  # a word or name cut at the edge must not make it invalid
+                piece_tags = mend_cut(piece_tags)
+            pieces_y.append(np.array([tag_id[t] for t in piece_tags], np.int32))
             if train_seg_tags is not None:
                 pieces_seg.append(train_seg_tags[i][start:start + len(piece)])
             start += len(piece)
@@ -351,4 +355,3 @@ def cross_tags(texts: Sequence[str], tags: Sequence[Sequence[str]], tagset: list
             out[i] = t
         infos.append({k: v for k, v in info.items() if k != "history"})
     return out, infos  # type: ignore[return-value]
-
