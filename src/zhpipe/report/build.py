@@ -293,8 +293,8 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
         n = m["ner"]
         sf = n.get("segmenter_features", {})
         how = ("; the tagger also reads the segmenter's tags" + (
-            f", its training sentences' from segmenters trained on the other of {sf['folds']} "
-            "folds" if sf.get("folds") else "") if sf.get("segmenter") else "")
+            f", those of its training sentences from {sf['folds']} segmenters that never saw "
+            "them (jackknife)" if sf.get("folds") else "") if sf.get("segmenter") else "")
         sec.tables.append((f"Names, held-out half of the 1998 dev split (entity level, %{how})",
                            pd.DataFrame([{"type": "all", "precision": n["precision"],
                                           "recall": n["recall"], "F1": n["f1"]}] + [
