@@ -68,6 +68,12 @@ def test_names_tagger_reads_the_segmenter_and_loads_it_back(tmp_path):
                              segmenter=seg, train_seg_tags=jack, **TINY)
     # the model reads the lexicon's flags and the segmenter's 4 tags
     assert ner.model.get_layer("lexicon").batch_shape[-1] == lex.width + len(SEG_TAGS)
+    # and the segmenter's tags reach the output: other tags, other scores
+    mine = ner.encode([texts[0]])
+    np.testing.assert_array_equal(mine[0]["lexicon"][:, lex.width:],
+                                  np.eye(4)[[SEG_TAGS.index(t) for t in seg.tag([texts[0]])[0]]])
+    flat = ner.encode([texts[0]], [["S"] * len(texts[0])])
+    assert not np.allclose(ner.emissions(mine)[0], ner.emissions(flat)[0])
     out = ner.tag([texts[0], "", "张三来到北京" * 20])  # a long line is split, tagged, rejoined
     assert [len(t) for t in out] == [len(texts[0]), 0, 120]
     ner.save(tmp_path, "ner")  # the segmenter is saved next to the tagger
