@@ -292,9 +292,10 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
     if "ner" in m:
         n = m["ner"]
         sf = n.get("segmenter_features", {})
-        how = ("; the tagger also reads the segmenter's tags" + (
-            f", those of its training sentences from {sf['folds']} segmenters that never saw "
-            "them (jackknife)" if sf.get("folds") else "") if sf.get("segmenter") else "")
+        how = "; the tagger also reads the segmenter's tags" if sf.get("segmenter") else ""
+        if sf.get("folds"):
+            how += (f", those of its training sentences from {sf['folds']} segmenters that "
+                    "never saw them (jackknife)")
         sec.tables.append((f"Names, held-out half of the 1998 dev split (entity level, %{how})",
                            pd.DataFrame([{"type": "all", "precision": n["precision"],
                                           "recall": n["recall"], "F1": n["f1"]}] + [
