@@ -303,7 +303,7 @@ def test_frozen_word2vec_embeddings_stay_fixed():
 
 
 def test_gated_attention_weighs_query_positions_and_ignores_padding():
-    from zhpipe.cloze.reader import GatedAttention
+    from zhpipe.layers import GatedAttention
 
     d = np.array([[[1.0, 0.0], [0.0, 2.0]]], np.float32)  # (1, 2, 2)
     q = np.array([[[1.0, 0.0], [0.0, 1.0], [9.0, 9.0]]], np.float32)  # last: padding

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from zhpipe.tagging.crf import CRF, bio_constraints, bmes_constraints, viterbi_numpy
+from zhpipe.layers import CRF
+from zhpipe.tagging.crf import bio_constraints, bmes_constraints, viterbi_numpy
 
 
 def _crf(k, seed=0, constraints=None):

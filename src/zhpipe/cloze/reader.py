@@ -44,6 +44,7 @@ from tqdm import tqdm
 
 from zhpipe.cloze.data import BLANK, ClozeItem
 from zhpipe.earlystop import EarlyStopping
+from zhpipe.layers import AttentionSum, BlankQuery, GatedAttention, GatedConv1D
 
 log = logging.getLogger(__name__)
 PAD, UNK, BLANK_ID = 0, 1, 2
@@ -196,8 +197,6 @@ def _encoder(kind: str, units: int, dilations: Sequence[int], dropout: float, na
         return lambda x: rnn(x)
     if kind != "cnn":
         raise ValueError(f"unknown encoder {kind!r} (gru or cnn)")
-    from zhpipe.couplet.models import GatedConv1D
-
     proj = keras.layers.Dense(2 * units, name=f"{name}_proj")
     convs = [GatedConv1D(2 * units, 3, d, dropout, name=f"{name}_conv{i}")
              for i, d in enumerate(dilations)]
@@ -246,61 +245,13 @@ def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: 
                        name="cloze_reader")
 
 
-@keras.saving.register_keras_serializable(package="zhpipe")
-class BlankQuery(keras.layers.Layer):
-    """The query vector: query state at the blank, plus the passage state at its blank."""
-
-    def build(self, input_shapes):
-        width = input_shapes[0][-1]
-        self.proj = self.add_weight(shape=(2 * width, width), initializer="glorot_uniform",
-                                    name="proj")
-
-    def call(self, inputs):
-        q_h, d_h, q_blank, d_blank, has_d = inputs
-        q = ops.take_along_axis(q_h, ops.expand_dims(q_blank, -1), axis=1)[:, 0]
-        d = ops.take_along_axis(d_h, ops.expand_dims(d_blank, -1), axis=1)[:, 0] * has_d
-        return ops.matmul(ops.concatenate([q, d], axis=-1), self.proj)
-
-    def compute_output_shape(self, input_shapes):
-        return (input_shapes[0][0], input_shapes[0][-1])
-
-    def compute_mask(self, inputs, mask=None):
-        return None
 
 
-@keras.saving.register_keras_serializable(package="zhpipe")
-class GatedAttention(keras.layers.Layer):
-    """``d_i * sum_j softmax_j(d_i . q_j) q_j`` over the query's non-padding positions."""
-
-    def call(self, inputs):
-        d_h, q_h, q_ids = inputs
-        scores = ops.einsum("bdh,bqh->bdq", d_h, q_h)
-        scores = ops.where(ops.expand_dims(q_ids > 0, 1), scores, ops.full_like(scores, -1e9))
-        ctx = ops.einsum("bdq,bqh->bdh", ops.softmax(scores, axis=-1), q_h)
-        return d_h * ctx
-
-    def compute_output_shape(self, input_shapes):
-        return input_shapes[0]
-
-    def compute_mask(self, inputs, mask=None):
-        return None
 
 
-@keras.saving.register_keras_serializable(package="zhpipe")
-class AttentionSum(keras.layers.Layer):
-    """Softmax over candidate positions of ``d_h . q``; padding and non-candidates get 0."""
 
-    def call(self, inputs):
-        d_h, q, cand = inputs
-        scores = ops.einsum("bdh,bh->bd", d_h, q)
-        scores = ops.where(cand > 0, scores, ops.full_like(scores, -1e9))
-        return ops.softmax(scores, axis=-1)
 
-    def compute_output_shape(self, input_shapes):
-        return input_shapes[2]
 
-    def compute_mask(self, inputs, mask=None):
-        return None
 
 
 def attention_sum_loss(y_true, y_pred):

@@ -79,8 +79,6 @@ class Couplet:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no trained {kind} model; run the train_seq2seq "
                                     "stage first (snakemake --cores all train_seq2seq)")
-        import zhpipe.couplet.models  # noqa: F401  (registers GatedConv1D)
-
         model = keras.saving.load_model(path, compile=False)
         meta = json.loads((folder / f"{kind}.meta.json").read_text(encoding="utf-8"))
         return cls(kind, model, CharVocab.load(folder / "vocab.json"), meta["max_len"],

@@ -14,7 +14,8 @@ import numpy as np
 from keras import ops
 
 from zhpipe.earlystop import EarlyStopping
-from zhpipe.tagging.crf import CRF, bio_constraints, bmes_constraints, viterbi_numpy
+from zhpipe.layers import CRF, PadMask
+from zhpipe.tagging.crf import bio_constraints, bmes_constraints, viterbi_numpy
 from zhpipe.tagging.data import (
     LEX_LENGTHS,
     SEG_TAGS,
@@ -30,21 +31,6 @@ from zhpipe.tagging.data import (
 
 log = logging.getLogger(__name__)
 VITERBI_BATCH = 256  # texts decoded together (sorted by length, padded to the longest)
-
-
-@keras.saving.register_keras_serializable(package="zhpipe")
-class PadMask(keras.layers.Layer):
-    """Zeroes the padded positions (character id 0) of a sequence of vectors.
-
-    Applied after every layer that mixes positions' inputs, so that a convolution reads zeros
-    past a text's end whatever else is in its batch: a text gets the same tags alone as padded
-    next to a longer one (as ``padding="same"`` reads zeros past the end of the longest)."""
-
-    def call(self, x, chars):
-        return x * ops.expand_dims(ops.cast(ops.not_equal(chars, 0), x.dtype), -1)
-
-    def compute_output_shape(self, x_shape, chars_shape=None):
-        return x_shape
 
 
 def build_model(n_chars: int, n_bigrams: int, tags: list[str], *, char_dim: int = 64,

@@ -1,0 +1,14 @@
+"""Every custom Keras layer of zhpipe, one module each, registered as ``zhpipe>Name``.
+
+Importing this package registers them all, so a saved ``.keras`` model of any kind loads in a
+fresh process; every model module imports it.
+"""
+
+from zhpipe.layers.attention_sum import AttentionSum
+from zhpipe.layers.blank_query import BlankQuery
+from zhpipe.layers.crf import CRF
+from zhpipe.layers.gated_attention import GatedAttention
+from zhpipe.layers.gated_conv1d import GatedConv1D
+from zhpipe.layers.pad_mask import PadMask
+
+__all__ = ["CRF", "AttentionSum", "BlankQuery", "GatedAttention", "GatedConv1D", "PadMask"]
