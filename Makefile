@@ -12,7 +12,7 @@ ifdef MIRROR
 export ZHPIPE_MIRROR := $(abspath $(MIRROR))
 endif
 
-.PHONY: venv run test dry lint lock bench clean-venv ui
+.PHONY: venv run test dry lint lock bench clean-venv ui deps
 
 $(BIN)/.installed: requirements/lock.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,3 +51,6 @@ lock:
 
 clean-venv:
 	rm -rf $(VENV)
+
+deps: venv
+	$(BIN)/python tests/dag/sync_deps.py

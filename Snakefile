@@ -24,11 +24,12 @@ for st in STAGES:
             st.deps,
         output:
             [directory(o) if is_dir_out(o) else o for o in st.outs],
+        threads: st.threads
         params:
             cmd=st.cmd,
             values=params_fingerprint(st),
         shell:
-            "{params.cmd}"
+            "ZHPIPE_THREADS={threads} {params.cmd}"
 
 
 onstart:

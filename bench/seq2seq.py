@@ -1,6 +1,6 @@
 """Bench: couplet seq2seq against Su's CNN tagger, over several seeds, in one run.
 
-Both models are trained on the same pairs with the ``train_seq2seq`` params of params.yaml
+Both models are trained on the same pairs with the ``train_couplet`` params of params.yaml
 (overridable below) and scored on the 4,000 test pairs: BLEU-4, constraint rates, training
 pairs/s and latency (ms per couplet, one at a time, beam ``--beam``). One JSON line per seed,
 then a summary line with the mean and spread of each model's BLEU and the margin.
@@ -34,10 +34,10 @@ def main() -> int:
     args = ap.parse_args()
 
     from zhpipe.couplet.experiment import run_experiment
-    from zhpipe.couplet.params import Seq2SeqParams
+    from zhpipe.couplet.params import CoupletParams
     from zhpipe.params import load_section
 
-    base = load_section("train_seq2seq", Seq2SeqParams, ROOT / "params.yaml")
+    base = load_section("train_couplet", CoupletParams, ROOT / "params.yaml")
     update = {k: v for k, v in (("max_train_pairs", args.max_train), ("epochs", args.epochs),
                                 ("test_pairs", args.test), ("beam", args.beam)) if v}
     couplet = ROOT / "data/prepared/couplet"

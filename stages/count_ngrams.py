@@ -5,19 +5,11 @@ import sys
 import time
 from pathlib import Path
 
-from pydantic import Field
-
 from zhpipe import stagerun, tracking
 from zhpipe.mining.corpus_io import shard_lines
 from zhpipe.mining.ngrams import count_stream, save
-from zhpipe.params import ParamsError, Section, load_section
-
-
-class CountParams(Section):
-    shards: list[int] = Field(min_length=1)
-    max_order: int = Field(default=5, ge=2, le=7)
-    max_line_chars: int = Field(default=10_000, ge=100)
-    batch_chars: int = Field(default=4_000_000, ge=1000)
+from zhpipe.mining.params import CountParams
+from zhpipe.params import ParamsError, load_section
 
 
 def main(argv=None):

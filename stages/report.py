@@ -4,12 +4,9 @@ import argparse
 from pathlib import Path
 
 from zhpipe import stagerun, tracking
-from zhpipe.params import Section, load_section
+from zhpipe.params import load_section
 from zhpipe.report.build import build_report
-
-
-class ReportParams(Section):
-    title: str = "zhpipe report"
+from zhpipe.report.params import ReportParams
 
 
 def main(argv=None):

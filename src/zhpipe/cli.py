@@ -19,9 +19,10 @@ import json
 import logging
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
-from zhpipe import __version__
+__version__ = version("zhpipe")
 
 PROFILES_DIR = Path("params.d")
 

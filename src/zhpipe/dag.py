@@ -9,6 +9,8 @@
   stands for those outs; a source folder that no stage produces is expanded into its files, so
   that editing a file inside reruns the stage (a folder's own mtime does not change then);
 * output: the stage's outs; an out without a file suffix is a folder (``directory()``);
+* threads: ``meta.threads`` (default 1); the rule passes it to the stage as ``$ZHPIPE_THREADS``,
+  so that ``snakemake --cores N`` never runs more threads than N;
 * params: the command, and the values of the params.yaml keys the stage lists, so that changing
   one of them reruns exactly that stage (Snakemake's ``params`` rerun trigger).
 """
@@ -32,6 +34,7 @@ class Stage:
     deps: tuple[str, ...]
     outs: tuple[str, ...]
     params: dict
+    threads: int = 1  # dvc.yaml meta.threads
 
     @property
     def rule_name(self) -> str:
@@ -100,13 +103,14 @@ def load_stages(root: str | Path = ".") -> list[Stage]:
                 else:
                     deps.append(d.def_path)
             outs = [o.def_path for o in st.outs]
-            raw.append((st.addressing, st.cmd, deps, outs, params))
-    produced = {o for *_, outs, _ in raw for o in outs}
+            threads = int((st.meta or {}).get("threads", 1))
+            raw.append((st.addressing, st.cmd, deps, outs, params, threads))
+    produced = {o for _, _, _, outs, _, _ in raw for o in outs}
     stages = []
-    for name, cmd, deps, outs, params in raw:
+    for name, cmd, deps, outs, params, threads in raw:
         expanded = [f for d in deps for f in _expand(root, d, produced)]
         stages.append(Stage(name, cmd if isinstance(cmd, str) else " && ".join(cmd),
-                            tuple(expanded), tuple(outs), params))
+                            tuple(expanded), tuple(outs), params, threads))
     return stages
 
 

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from zhpipe.errors import UserError
+
 DEFAULT_PATH = Path("params.yaml")
 
 
@@ -26,7 +28,7 @@ class Section(BaseModel):
 S = TypeVar("S", bound=Section)
 
 
-class ParamsError(ValueError):
+class ParamsError(UserError, ValueError):
     """A params file is missing, unreadable, or a key in it is unknown or of the wrong type."""
 
 

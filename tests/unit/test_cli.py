@@ -3,8 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zhpipe import __version__
-from zhpipe.cli import main
+from zhpipe.cli import __version__, main
 
 ROOT = Path(__file__).resolve().parents[2]
 

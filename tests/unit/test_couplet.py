@@ -208,7 +208,7 @@ def test_training_save_and_load_round_trip(kind, tmp_path):
 
 
 def test_load_names_the_missing_model(tmp_path):
-    with pytest.raises(FileNotFoundError, match="train_seq2seq"):
+    with pytest.raises(FileNotFoundError, match="train_couplet"):
         Couplet.load(tmp_path, "seq2seq")
 
 
@@ -255,4 +255,4 @@ def test_cli_couplet(tmp_path, capsys, monkeypatch):
     assert [len(x) for x in lines] == [4, 0, 0, 2]  # the too-long line 3 answered empty
     assert "line 3" in cap.err and "maximum 8" in cap.err
     assert main(["couplet", "--models", str(tmp_path / "none"), "天"]) == 2
-    assert "train_seq2seq" in capsys.readouterr().err
+    assert "train_couplet" in capsys.readouterr().err

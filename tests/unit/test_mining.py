@@ -6,9 +6,10 @@ import pytest
 from zhpipe.corpus.text import CorpusError
 from zhpipe.evaluation.segmentation import score_segmentation
 from zhpipe.mining.corpus_io import batches, shard_lines
-from zhpipe.mining.discover import MiningParams, best_split, mine
+from zhpipe.mining.discover import best_split, mine
 from zhpipe.mining.lexicon_io import read_lexicon_counts, write_lexicon
 from zhpipe.mining.ngrams import count_lines, count_stream
+from zhpipe.mining.params import MiningParams
 
 
 def _zipf_corpus(seed=0, n_words=300, n_sentences=4000):

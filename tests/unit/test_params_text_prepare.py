@@ -159,7 +159,7 @@ def test_prepare_sighan_checks_test_against_gold(tmp_path):
     rows = prepare_sighan2005(raw, tmp_path / "out", None, 2000)
     assert (tmp_path / "out/pku_test.gold.txt").read_text() == "北京 欢迎 你\n"
     assert {r["file"] for r in rows} == {"pku_test.raw.txt", "pku_test.gold.txt"}
-    # the official training set, when fetched (train_crf.seg_train: pku), is normalised too
+    # the official training set, when fetched (train_seg.seg_train: pku), is normalised too
     (raw / "pku_training.utf8").write_text("１  张  纸  \r\n\r\n迈向  新  世纪\r\n",
                                            encoding="utf-8")
     prepare_sighan2005(raw, tmp_path / "out1", None, 2000)

@@ -15,12 +15,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from zhpipe.errors import UserError
+
 BLANK = "XXXXX"
 SEP = " ||| "
 _QID = re.compile(r"^<qid_[^>]*>$")
 
 
-class ClozeFormatError(ValueError):
+class ClozeFormatError(UserError, ValueError):
     """A malformed doc_query or answer file; the message names the file and line."""
 
 

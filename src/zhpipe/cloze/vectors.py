@@ -11,12 +11,16 @@ sentence holding the blank is left out.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 
-from zhpipe.cloze.data import BLANK, ClozeItem
+from zhpipe.cloze.data import BLANK, ClozeItem, read_doc_query
+from zhpipe.cloze.params import VectorsParams
+from zhpipe.corpus.text import CorpusError
 
 
 def passage_sentences(items: Iterable[ClozeItem]) -> list[list[str]]:
@@ -48,3 +52,42 @@ def train_vectors(sentences: Sequence[list[str]], *, dim: int, window: int, nega
                               sample=1e-3, epochs=epochs, alpha=0.025, min_alpha=1e-4,
                               seed=seed, min_count=min_count, workers=1)
     return words, vectors.astype(np.float32)
+
+
+VECTORS = "vectors.npz"
+TEXT_FILE = "text.txt"  # written by the cloze_items stage
+
+
+def make_vectors(p: VectorsParams, items: Path, cmrc: Path, word2vec: Path | None,
+                 out: Path) -> dict:
+    """Write ``out/vectors.npz`` (possibly empty: ``source: none``)."""
+    from zhpipe.embeddings.io import save_npz
+
+    info: dict = {"source": p.source}
+    words: list[str] = []
+    vectors = np.zeros((0, p.dim), np.float32)
+    if p.source == "word2vec":
+        from zhpipe.corpus.checksum import sha256_file
+        from zhpipe.embeddings.io import load_npz
+
+        if not (word2vec and word2vec.exists()):
+            # not a DAG dep: the default `own` must not wait for the word2vec stage
+            raise CorpusError(
+                f"cloze_vectors.source: word2vec needs the word2vec stage's vectors "
+                f"({word2vec or '--word2vec'}): run `snakemake --cores N word2vec` (or "
+                "`dvc repro word2vec`) first, or set cloze_vectors.source: own")
+        words, vectors, _ = load_npz(word2vec)
+        info.update(file=str(word2vec), sha256=sha256_file(word2vec))
+    elif p.source == "own":
+        t0 = time.perf_counter()
+        lines = (items / TEXT_FILE).read_text(encoding="utf-8").splitlines()
+        text = [line.split() for line in lines]
+        if p.from_passages:  # unsupervised: passage sentences, never a query or an answer
+            text += passage_sentences(read_doc_query(cmrc / "cloze.valid.doc_query"))
+        words, vectors = train_vectors(text, dim=p.dim, window=5, negative=5, epochs=p.epochs,
+                                       min_count=p.min_count, seed=p.seed)
+        info.update(from_passages=p.from_passages, sentences=len(text),
+                    seconds=round(time.perf_counter() - t0, 1))
+    save_npz(out / VECTORS, words, vectors, np.zeros(len(words), np.int64))
+    info["words"] = len(words)
+    return info

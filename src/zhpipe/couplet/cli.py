@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-DEFAULT = "data/seq2seq"
+DEFAULT = "data/couplet"
 
 
 def cmd_couplet(args) -> int:

@@ -29,11 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
+from zhpipe.errors import UserError
+
 PAD, UNK, BOS = 0, 1, 2
 SPECIALS = ["<pad>", "<unk>", "<s>"]
 
 
-class CoupletError(ValueError):
+class CoupletError(UserError, ValueError):
     """Input a couplet model cannot answer (empty line, too long); the message says why."""
 
 

@@ -1,6 +1,6 @@
 """One couplet experiment: both models trained on the same pairs and scored on the test set.
 
-Used by the ``train_seq2seq`` stage and by ``bench/seq2seq.py`` (several seeds)."""
+Used by the ``train_couplet`` stage and by ``bench/seq2seq.py`` (several seeds)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import numpy as np
 from zhpipe.corpus.text import CorpusError
 from zhpipe.couplet.data import CharVocab, read_pairs
 from zhpipe.couplet.metrics import couplet_scores
-from zhpipe.couplet.params import Seq2SeqParams
+from zhpipe.couplet.params import CoupletParams
 from zhpipe.couplet.train import KINDS, train_couplet
 from zhpipe.fsutil import write_lines
 
 
-def run_experiment(p: Seq2SeqParams, couplet: Path, out: Path | None = None,
+def run_experiment(p: CoupletParams, couplet: Path, out: Path | None = None,
                    kinds: tuple[str, ...] = KINDS) -> dict:
     """Train ``kinds`` on ``couplet/train.tsv`` (dev slice held out), score on ``test.tsv``;
     models and test outputs go to ``out`` when given. Returns the metrics."""
@@ -25,7 +25,7 @@ def run_experiment(p: Seq2SeqParams, couplet: Path, out: Path | None = None,
     test, test_skipped = read_pairs(couplet / "test.tsv", p.test_pairs)
     if len(pairs) <= p.dev_pairs:
         raise CorpusError(f"{couplet / 'train.tsv'}: {len(pairs)} usable pairs, not more "
-                          f"than train_seq2seq.dev_pairs={p.dev_pairs}; lower dev_pairs")
+                          f"than train_couplet.dev_pairs={p.dev_pairs}; lower dev_pairs")
     if not test:
         raise CorpusError(f"{couplet / 'test.tsv'}: no usable pairs")
     # the dev slice (early stopping) comes from the training data, never from the test set

@@ -1,4 +1,4 @@
-"""The ``train_seq2seq`` section of params.yaml."""
+"""The ``train_couplet`` section of params.yaml."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pydantic import Field
 from zhpipe.params import Section
 
 
-class Seq2SeqParams(Section):
-    max_train_pairs: int | None = Field(default=None, ge=1)
+class CoupletParams(Section):
+    max_train_pairs: int | None = Field(default=60000, ge=1)
     dev_pairs: int = Field(default=2000, ge=1)
     test_pairs: int | None = Field(default=None, ge=1)
     min_count: int = Field(default=2, ge=1)

@@ -77,8 +77,8 @@ class Couplet:
         folder = Path(folder)
         path = folder / f"{kind}.keras"
         if not path.exists():
-            raise FileNotFoundError(f"{path}: no trained {kind} model; run the train_seq2seq "
-                                    "stage first (snakemake --cores all train_seq2seq)")
+            raise FileNotFoundError(f"{path}: no trained {kind} model; run the train_couplet "
+                                    "stage first (snakemake --cores all train_couplet)")
         model = keras.saving.load_model(path, compile=False)
         meta = json.loads((folder / f"{kind}.meta.json").read_text(encoding="utf-8"))
         return cls(kind, model, CharVocab.load(folder / "vocab.json"), meta["max_len"],

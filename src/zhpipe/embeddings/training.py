@@ -33,13 +33,13 @@ class Word2VecParams(Section):
     alpha: float = Field(default=0.025, gt=0)
     min_alpha: float = Field(default=0.0001, ge=0)
     seed: int = 1
-    workers: int = Field(default=2, ge=1)
+    workers: int = Field(default=1, ge=1)
     batch_size: int = Field(default=4096, ge=1)
     shared_negatives: int = Field(default=64, ge=1)
     steps_per_execution: int = Field(default=32, ge=1)
     char_vectors: bool = True
-    probe_words: list[str] = Field(default_factory=list)
-    projection_groups: dict[str, list[str]] = Field(default_factory=dict)
+    probe_words: list[str]  # no default: the list lives in params.yaml
+    projection_groups: dict[str, list[str]]
 
 
 def _lines(path: Path):

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zhpipe.errors import UserError
 
-class EmbeddingError(ValueError):
+
+class EmbeddingError(UserError, ValueError):
     """The corpus cannot train vectors (empty, or nothing reaches min_count)."""
 
 

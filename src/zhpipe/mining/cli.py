@@ -11,7 +11,7 @@ from zhpipe.corpus.text import CorpusError
 
 
 def _mining_params(args):
-    from zhpipe.mining.discover import MiningParams
+    from zhpipe.mining.params import MiningParams
     from zhpipe.params import read_params, validate
 
     section = {}
@@ -144,7 +144,9 @@ def _tagger(folder: str, name: str):
     from zhpipe.tagging.tagger import Tagger
 
     if not (Path(folder) / f"{name}.keras").exists():
-        raise CorpusError(f"{folder}/{name}.keras: no model; run the pipeline (train_crf)")
+        stage = "train_seg" if name == "seg" else "train_ner"
+        raise CorpusError(f"{folder}/{name}.keras: no model; run the {stage} stage first "
+                          f"(snakemake --cores all {stage})")
     return Tagger.load(folder, name)
 
 
@@ -200,11 +202,13 @@ def add_parsers(sub) -> None:
                    help="the mined lexicon (unsupervised) or the CRF tagger (default: lexicon)")
     s.add_argument("--lexicon", default="data/mine_words/lexicon.tsv",
                    help="lexicon.tsv or a 'word count' file (default: the pipeline's)")
-    s.add_argument("--crf-dir", default="data/crf", help="the train_crf stage's models")
+    s.add_argument("--models", "--crf-dir", dest="crf_dir", default="data/seg",
+                   help="the train_seg stage's folder (default data/seg)")
     s.add_argument("--batch-chars", type=int, default=200_000)
     s.set_defaults(func=cmd_segment)
     n = sub.add_parser("ner", help="names in stdin lines: JSON lines with typed entity offsets")
-    n.add_argument("--crf-dir", default="data/crf", help="the train_crf stage's models")
+    n.add_argument("--models", "--crf-dir", dest="crf_dir", default="data/ner",
+                   help="the train_ner stage's folder (default data/ner)")
     n.add_argument("--batch-chars", type=int, default=200_000)
     n.set_defaults(func=cmd_ner)
 

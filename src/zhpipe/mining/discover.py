@@ -27,43 +27,19 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
-from pydantic import Field, model_validator
 
 from zhpipe.mining.ngrams import DIGITS, LATIN, Table, count_lines, encode, merge
+from zhpipe.mining.params import MiningParams
 from zhpipe.mining.scores import code_length, entropy, removal_gain
 from zhpipe.mining.scores import cohesion as cohesion_score
 from zhpipe.mining.segmenter import Keyer, KeyTable, UnigramSegmenter, word_char_table
-from zhpipe.params import Section
 
 log = logging.getLogger(__name__)
 
 SMALL_CORPUS = 200_000  # characters; below this a warning says the statistics are unreliable
 Shards = Callable[[], Iterable[list[str]]]  # re-iterable: yields the lines of each shard
-
-
-class MiningParams(Section):
-    max_order: int = Field(default=4, ge=2, le=6)
-    min_count: int = Field(default=3, ge=1)
-    min_cohesion: list[float] = Field(default_factory=lambda: [2.3, 4.6, 6.9])
-    min_word_count: int = Field(default=5, ge=1)
-    max_word_len: int = Field(default=6, ge=2, le=16)
-    min_boundary_entropy: float = Field(default=0.0, ge=0.0)
-    prune_threshold: float = 2.0
-    em_iterations: int = Field(default=2, ge=0, le=20)
-    em: Literal["viterbi", "soft"] = "viterbi"
-
-    @model_validator(mode="after")
-    def _orders(self) -> MiningParams:
-        if len(self.min_cohesion) != self.max_order - 1:
-            raise ValueError(f"min_cohesion needs one threshold per order 2..{self.max_order} "
-                             f"({self.max_order - 1} values), got {len(self.min_cohesion)}")
-        return self
-
-    def threshold(self, order: int) -> float:
-        return self.min_cohesion[order - 2]
 
 
 def _s(row) -> str:

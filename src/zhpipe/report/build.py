@@ -252,9 +252,10 @@ SEG_CORPORA = {"pd1998": "the 1998 train split",
 
 
 def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
-    m = metrics.get("crf")
-    if m is None:
+    seg_m, ner_m = metrics.get("train_seg"), metrics.get("train_ner")
+    if seg_m is None and ner_m is None:
         return None
+    m = {**(ner_m or {}), **(seg_m or {})}
     rows = [{"test set": std.upper(), "F1": m[std]["f1"], "precision": m[std]["precision"],
              "recall": m[std]["recall"], "OOV recall": m[std]["oov_recall"],
              "OOV rate": m[std]["oov_rate"],
@@ -276,12 +277,11 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
         dict_text = "no dictionary (closed track"
 
     text = (f"Character tagger ({m['encoder']} encoder, mined-lexicon features "
-            f"{'on' if m['lexicon_features'] else 'off'}, {dict_text}), character vectors "
-            f"from word2vec "
-            f"{'on' if m['char_init'] else 'off'}) with a CRF, trained on "
+            f"{'on' if m['lexicon_features'] else 'off'}: the lexicon mined from the 1998 raw "
+            f"text alone, without the SIGHAN test text; {dict_text})) with a CRF, trained on "
             f"{seg.get('train_sentences', '?'):,} sentences of "
             f"{SEG_CORPORA.get(seg.get('train_corpus', 'pd1998'), seg.get('train_corpus'))} "
-            f"(dev F1 {seg.get('dev_f1')}); decoding {m['decode_chars_per_sec']:,} characters/s "
+            f"(dev F1 {seg.get('dev_f1')}); decoding {m.get('decode_chars_per_sec', 0):,} characters/s "
             "on this machine. OOV recall is counted as the bakeoff's scorer counts it (gold words "
             "absent from the official training word list, as written: PKU OOV rate 5.75%); the "
             "stricter column counts OOV against our own normalised training split, where the "
@@ -291,9 +291,10 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
         sec.tables.append(("Word segmentation (%)", pd.DataFrame(rows)))
     if "ner" in m:
         n = m["ner"]
-        sf = n.get("segmenter_features", {})
-        how = "; the tagger also reads the segmenter's tags" if sf.get("segmenter") else ""
-        if sf.get("folds"):
+        sf = (seg_m or {}).get("names_training_tags", {})
+        how = "; the tagger also reads the segmenter's tags" if n.get("segmenter_features") \
+            else ""
+        if how and sf.get("folds"):
             how += (f", those of its training sentences from {sf['folds']} segmenters that "
                     "never saw them (jackknife)")
         sec.tables.append((f"Names, held-out half of the 1998 dev split (entity level, %{how})",
@@ -310,7 +311,7 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
 
 
 def section_seq2seq(metrics: dict[str, dict], out: Path) -> Section | None:
-    m = metrics.get("seq2seq")
+    m = metrics.get("train_couplet")
     if m is None:
         return None
     names = {"tagger": "CNN tagger (Su)", "seq2seq": "attention seq2seq"}
@@ -347,9 +348,12 @@ CLOZE_ANCHORS = [("Baseline - Top Frequency (official)", 14.85), ("AS Reader (of
 
 
 def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
-    m = metrics.get("cloze")
+    m = metrics.get("train_cloze")
     if m is None:
         return None
+    items = metrics.get("cloze_items", {})
+    m = {**m, "train_source": items.get("train_source", "?"), "generated": items.get("generated"),
+         "vectors": {**metrics.get("cloze_vectors", {}), **m.get("vectors", {})}}
     v = m["cmrc2017"]["valid"]
     rows = [{"system": "zhpipe reader (this run)", "validation accuracy": v["accuracy"]},
             {"system": "most frequent candidate word (this run)",
@@ -359,7 +363,7 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
     vec = m.get("vectors") or {"source": "word2vec" if m.get("word2vec_init") else "none",
                                 "used": m.get("word2vec_init", False)}
     start = {"own": "its own skip-gram vectors", "word2vec": "the word2vec stage's vectors"}.get(
-        vec["source"], "random vectors") if vec.get("used") else "random vectors"
+        vec.get("source"), "random vectors") if vec.get("used") else "random vectors"
     if vec.get("used") and vec.get("from_passages"):
         start += " (learnt from the 1998 corpus and, unsupervised, the validation passages' text)"
     if vec.get("used") and "valid_answers_with_vector" in vec:

@@ -339,7 +339,7 @@ def segmentation_corpus(name: str, pd1998: Path, sighan: Path, limit: int | None
     path = sighan / f"{name}_training.seg.txt"
     if not path.exists():
         raise CorpusError(
-            f"train_crf.seg_train: {name} needs {path}, the official SIGHAN 2005 {name.upper()} "
+            f"train_seg.seg_train: {name} needs {path}, the official SIGHAN 2005 {name.upper()} "
             "training set. It is not in the offline mirror: set download.fetch_optional: true on "
             "a machine that reaches sighan.cs.uchicago.edu and rerun, or use seg_train: pd1998")
     sents = read_segmented_lines(path)

@@ -18,7 +18,7 @@ the dictionary's own conventions (jieba lists compounds that PKU splits) are lea
 Provenance: jieba's ``dict.txt`` (349k words with counts and tags) comes with the jieba package.
 Its sources are not published (fxsjy/jieba#896: People's Daily text and the author's own
 collected text). It is an outside resource, like the pretrained embeddings behind the published
-BiLSTM result, so the metrics name it and ``train_crf.dictionary: none`` gives the closed-track
+BiLSTM result, so the metrics name it and ``dictionary: none`` (train_seg, train_ner) gives the closed-track
 figures (training data and the mined lexicon only).
 """
 
@@ -36,14 +36,14 @@ TYPE_LENGTHS = {"PER": (2, 3, 4), "LOC": (2, 3, 4, 5, 6), "ORG": (2, 3, 4, 5, 6,
 
 
 def dictionary_path(source: str) -> Path:
-    """The file behind a ``train_crf.dictionary`` value: ``jieba`` is the package's dict.txt."""
+    """The file behind a ``<stage>.dictionary`` value: ``jieba`` is the package's dict.txt."""
     if source == "jieba":
         import jieba
 
         return Path(jieba.__file__).parent / "dict.txt"
     path = Path(source)
     if not path.is_file():
-        raise CorpusError(f"train_crf.dictionary: {source!r} is neither 'jieba', 'none' nor a "
+        raise CorpusError(f"dictionary: {source!r} is neither 'jieba', 'none' nor a "
                           "file; give a UTF-8 file of 'word [count] [tag]' lines")
     return path
 

@@ -1,4 +1,4 @@
-"""The ``train_crf`` section of params.yaml."""
+"""The ``train_seg`` and ``train_ner`` sections of params.yaml (the CRF taggers)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pydantic import Field, field_validator
 from zhpipe.params import Section
 
 
-class CrfParams(Section):
+class TaggerParams(Section):
+    """What both taggers read: the model, its features and its training."""
+
     encoder: Literal["cnn", "bilstm"] = "cnn"
     filters: int = Field(default=128, ge=8)
     dilations: list[int] = Field(default_factory=lambda: [1, 2, 4])
@@ -22,18 +24,12 @@ class CrfParams(Section):
     dictionary: str = "jieba"
     dictionary_lengths: list[int] = Field(default_factory=lambda: [2, 3, 4, 5], min_length=1)
     dictionary_bands: list[float] = Field(default_factory=lambda: [10, 100])
-    dictionary_names: bool = True
-    ner_seg_features: bool = True
-    seg_feature_folds: int = Field(default=2, ge=2)
-    char_init: bool = False
-    tokens_per_batch: int = Field(default=4096, ge=64)
+    tokens_per_batch: int = Field(default=8192, ge=64)
     learning_rate: float = Field(default=0.002, gt=0)
-    seg_epochs: int = Field(default=4, ge=1)
-    ner_epochs: int = Field(default=4, ge=1)
+    epochs: int = Field(default=4, ge=1)
     patience: int = Field(default=2, ge=1)
     max_len: int = Field(default=200, ge=16)
     max_train_sentences: int | None = Field(default=None, ge=1)
-    seg_train: Literal["pd1998", "pku", "msr"] = "pd1998"
     seed: int = 1
 
     @field_validator("dictionary_lengths")
@@ -56,3 +52,17 @@ class CrfParams(Section):
         if any(b <= 0 for b in v) or len(set(v)) != len(v):
             raise ValueError("positive counts, each once")
         return sorted(v)
+
+
+class SegParams(TaggerParams):
+    """``train_seg``: the segmenter."""
+
+    seg_train: Literal["pd1998", "pku", "msr"] = "pd1998"
+    feature_folds: int = Field(default=2, ge=2)
+
+
+class NerParams(TaggerParams):
+    """``train_ner``: the names tagger."""
+
+    dictionary_names: bool = True
+    seg_features: bool = True

@@ -1,11 +1,11 @@
-"""Stage train_seq2seq: the couplet tagger baseline and the attention seq2seq, side by side."""
+"""Stage train_couplet: couplets, the CNN tagger baseline and the attention seq2seq, side by side."""
 
 import argparse
 from pathlib import Path
 
 from zhpipe import stagerun, tracking
 from zhpipe.couplet.experiment import run_experiment
-from zhpipe.couplet.params import Seq2SeqParams
+from zhpipe.couplet.params import CoupletParams
 from zhpipe.fsutil import write_json
 from zhpipe.params import load_section
 
@@ -17,11 +17,11 @@ def main(argv=None):
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
-    p = load_section("train_seq2seq", Seq2SeqParams, args.params)
+    p = load_section("train_couplet", CoupletParams, args.params)
     metrics = run_experiment(p, args.couplet, args.out)
     write_json(args.out / "summary.json", {k: v for k, v in metrics.items() if k != "examples"})
-    tracking.record_stage("train_seq2seq", p, metrics, args.metrics)
+    tracking.record_stage("train_couplet", p, metrics, args.metrics)
 
 
 if __name__ == "__main__":
-    stagerun.run("train_seq2seq", main)
+    stagerun.run("train_couplet", main)

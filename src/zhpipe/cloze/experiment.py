@@ -1,0 +1,89 @@
+"""Stage ``train_cloze`` as a function: the reader, trained on the items of ``cloze_items``
+from the vectors of ``cloze_vectors``, scored on the CMRC 2017 validation set (never used for
+training or early stopping) next to a most-frequent-candidate baseline."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from zhpipe.cloze.data import (
+    ReadStats,
+    accuracy,
+    attach_answers,
+    item_stats,
+    read_answers,
+    read_doc_query,
+    write_answers,
+)
+from zhpipe.cloze.items import DEV, EXCLUDE, TRAIN, read_items
+from zhpipe.cloze.params import ReaderParams
+
+
+def top_frequency(item, exclude) -> str:
+    """A frequency baseline: the passage's most frequent candidate word (same candidates as
+    the reader's)."""
+    from zhpipe.cloze.reader import candidate_mask
+
+    cands = [w for w, ok in zip(item.tokens, candidate_mask(item.tokens, exclude), strict=True)
+             if ok]
+    return Counter(cands).most_common(1)[0][0] if cands else ""
+
+
+def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out: Path) -> dict:
+    """Train the reader on the items, save it in ``out``, score it on CMRC 2017 validation."""
+    from zhpipe.cloze.reader import WordVocab, train_reader
+    from zhpipe.embeddings.io import load_npz
+
+    train, dev = read_items(items, TRAIN), read_items(items, DEV)
+    exclude = set((items / EXCLUDE).read_text(encoding="utf-8").split())
+    init_words, init_vectors, _ = load_npz(vectors)
+    if init_words == [""]:  # an empty vocabulary (source: none)
+        init_words = []
+    vocab = WordVocab.build(train, p.min_count, p.max_vocab, p.oov_slots, extra=init_words,
+                            exclude=exclude)
+    init = None
+    if init_words:
+        init = np.random.default_rng(p.seed).uniform(
+            -0.05, 0.05, (len(vocab), init_vectors.shape[1])).astype("float32")
+        row = {w: i for i, w in enumerate(init_words)}
+        for w, i in vocab.index.items():
+            if w in row:
+                init[i] = init_vectors[row[w]]
+    reader, info = train_reader(
+        train, dev, vocab, dim=p.dim, units=p.units, dropout=p.dropout, max_doc=p.max_doc,
+        tokens_per_batch=p.tokens_per_batch, encoder=p.encoder, dilations=p.dilations,
+        freeze_embeddings=p.freeze_embeddings, gated_attention=p.gated_attention,
+        learning_rate=p.learning_rate, lr_decay=p.lr_decay, epochs=p.epochs,
+        patience=p.patience, seed=p.seed, init=init)
+    reader.save(out)
+
+    stats = ReadStats()
+    valid = read_doc_query(cmrc / "cloze.valid.doc_query", stats)
+    gold = read_answers(cmrc / "cloze.valid.answer")
+    attach_answers(valid, gold)
+    t0 = time.perf_counter()
+    pred = reader.answer(valid)
+    seconds = time.perf_counter() - t0
+    predictions = dict(zip((it.qid for it in valid), pred, strict=True))
+    write_answers(out / "cloze.valid.pred", predictions.items())
+    score = accuracy(gold, predictions)  # every gold query counts, answered or not
+    baseline = accuracy(gold, {it.qid: top_frequency(it, vocab.exclude) for it in valid})
+    reachable = sum(it.answer in set(it.tokens[: p.max_doc]) for it in valid if it.answer)
+    have_vector = set(init_words) if init is not None else set()
+    return {
+        "cmrc2017": {"valid": {**score, "top_frequency_accuracy": baseline["accuracy"],
+                               "answer_within_max_doc": round(100 * reachable / len(gold), 2),
+                               "items_per_sec": round(len(valid) / seconds, 1),
+                               "read": stats.as_dict(), **item_stats(valid)}},
+        "train_items": len(train), "dev_items": len(dev), "vocab": len(vocab),
+        "excluded_words": len(vocab.exclude),
+        "valid_answers_excluded": sum(a in vocab.exclude for a in gold.values()),
+        "vectors": {"used": init is not None, "words": len(init_words),
+                    "valid_answers_with_vector": round(100 * sum(
+                        a in have_vector for a in gold.values()) / max(len(gold), 1), 2)},
+        "encoder": p.encoder, "reader": info, "dev_accuracy": info["dev_accuracy"],
+    }

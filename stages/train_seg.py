@@ -1,0 +1,30 @@
+"""Stage train_seg: the CRF word segmenter (BMES), scored on SIGHAN 2005 PKU/MSR, and its
+jackknifed tags of the names tagger's training sentences."""
+
+import argparse
+from pathlib import Path
+
+from zhpipe import stagerun, tracking
+from zhpipe.fsutil import atomic_dir
+from zhpipe.params import load_section
+from zhpipe.tagging.params import SegParams
+from zhpipe.tagging.segmentation import run_segmenter
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--pd1998", type=Path, required=True, help="prepared 1998 corpus folder")
+    ap.add_argument("--sighan", type=Path, required=True, help="prepared SIGHAN 2005 folder")
+    ap.add_argument("--lexicon", type=Path, required=True, help="mined lexicon (.tsv)")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--metrics", type=Path, required=True)
+    ap.add_argument("--params", default="params.yaml")
+    args = ap.parse_args(argv)
+    p = load_section("train_seg", SegParams, args.params)
+    with atomic_dir(args.out) as out:
+        metrics = run_segmenter(p, args.pd1998, args.sighan, args.lexicon, out)
+    tracking.record_stage("train_seg", p, metrics, args.metrics)
+
+
+if __name__ == "__main__":
+    stagerun.run("train_seg", main)
