@@ -1,10 +1,11 @@
 # One rule per stage of dvc.yaml, the only place stages are declared (see src/zhpipe/dag.py).
 # The command goes through params: a shell body is bound late in a loop (snakemake#2178), and the
 # params.yaml values a stage reads go there too, so a changed value reruns exactly that stage.
+import os
 import subprocess
 
-from zhpipe import tracking
-from zhpipe.dag import is_dir_out, load_stages, params_fingerprint
+from zhpipe import runlock, tracking
+from zhpipe.dag import is_dir_out, load_stages, params_fingerprint, rule_threads
 
 STAGES = load_stages(workflow.basedir)
 
@@ -23,8 +24,10 @@ for st in STAGES:
         input:
             st.deps,
         output:
-            [directory(o) if is_dir_out(o) else o for o in st.outs],
-        threads: st.threads
+            # update(): not deleted before the job, backed up, and restored if the job fails
+            # (DVC's side: persist: true), so a failed run never destroys the last good output
+            [update(directory(o)) if is_dir_out(o) else update(o) for o in st.outs],
+        threads: rule_threads(st, workflow.cores)
         params:
             cmd=st.cmd,
             values=params_fingerprint(st),
@@ -33,6 +36,9 @@ for st in STAGES:
 
 
 onstart:
+    # One runner at a time: DVC's stages take the same lock (zhpipe.runlock). Held until exit.
+    RUN_LOCK = runlock.acquire(workflow.basedir, "snakemake")
+    os.environ[runlock.ENV] = "snakemake"  # its jobs: their runner holds the lock
     # Create the MLflow store and the parent run before parallel stages touch it.
     tracking.start_pipeline("snakemake")
 

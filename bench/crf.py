@@ -3,8 +3,9 @@
 In one run, on the same data (run the pipeline first):
 
 * ``crf_segmentation``: PKU (and MSR) word F1 and OOV recall of the pipeline's tagger
-  (data/crf/seg.keras) and of sklearn-crfsuite trained here on the same 1998 train split with
-  character unigram/bigram features in a +-2 window (the issue's anchor); training seconds;
+  (the segmenter saved next to the names tagger in data/ner) and of sklearn-crfsuite trained
+  here on the same 1998 train split with character unigram/bigram features in a +-2 window
+  (the issue's anchor); training seconds;
 * ``crf_names``: entity F1 of both on the held-out half of the 1998 dev split;
 * ``segment_speed``: characters/s on the PKU test text, batched, for the Keras tagger,
   crfsuite and jieba's default ``cut`` (each the best of three passes).
@@ -16,7 +17,7 @@ taggers' lexicon flags``.
 ``--max-train N`` limits crfsuite's training sentences (the full split takes minutes).
 ``--models DIR`` benches taggers trained elsewhere (e.g. with the full profile's params) and
 ``--label TEXT`` says which in every row. crfsuite trains on the corpus the taggers'
-segmentation trained on (``train_crf.seg_train`` in ``--params``).
+segmentation trained on (``train_seg.seg_train`` in ``--params``).
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def train_crfsuite(texts, tags, lexicon=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--max-train", type=int)
-    ap.add_argument("--models", type=Path, default=DATA / "crf", help="seg/ner taggers' folder")
+    ap.add_argument("--models", type=Path, default=DATA / "ner",
+                    help="the train_ner folder (it holds the names tagger and its segmenter)")
     ap.add_argument("--label", default="pipeline models", help="recorded in every row")
     ap.add_argument("--params", type=Path, default=ROOT / "params.yaml")
     ap.add_argument("--crfsuite-lexicon", action="store_true",
@@ -85,14 +87,14 @@ def main():
     from zhpipe.evaluation.segmentation import read_oov_marks, score_segmentation
     from zhpipe.params import load_section
     from zhpipe.tagging.data import bmes_to_words, pos_to_bio, segmentation_corpus, words_to_bmes
-    from zhpipe.tagging.params import CrfParams
+    from zhpipe.tagging.params import SegParams
     from zhpipe.tagging.tagger import Tagger
 
     def emit(**kw):
         print(json.dumps({**kw, "run": args.label}, ensure_ascii=False), flush=True)
 
     pd = DATA / "prepared/pd1998"
-    seg_train = load_section("train_crf", CrfParams, args.params).seg_train
+    seg_train = load_section("train_seg", SegParams, args.params).seg_train
     train, _ = segmentation_corpus(seg_train, pd, DATA / "prepared/sighan2005", args.max_train)
     vocab = {w for s in train for w in s}
     seg = Tagger.load(args.models, "seg")

@@ -46,7 +46,7 @@ def main() -> int:
         return 2
     bleu = {"tagger": [], "seq2seq": []}
     for seed in args.seeds:
-        p = base.model_copy(update={**update, "seed": seed, "examples": 0})
+        p = base.model_copy(update={**update, "seed": seed})
         m = run_experiment(p, couplet)
         row = {"bench": "couplet", "seed": seed, "train_pairs": m["train_pairs"],
                "test_pairs": m["test_pairs"], "epochs": p.epochs, "dim": p.dim}

@@ -56,7 +56,9 @@ def main():
     ap.add_argument("--engines", nargs="+", default=["gensim", "keras"])
     args = ap.parse_args()
 
-    from zhpipe.embeddings.training import Word2VecParams, evaluate_ca8, train, training_corpus
+    from zhpipe.embeddings.params import Word2VecParams
+    from zhpipe.embeddings.quality import evaluate_ca8
+    from zhpipe.embeddings.training import train, training_corpus
     from zhpipe.embeddings.vocab import Vocab
     from zhpipe.params import load_section
 

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from zhpipe import stagerun, tracking
-from zhpipe.corpus.catalogue import DownloadParams
+from zhpipe.corpus.catalogue import DEFAULT_CATALOGUE, DownloadParams, load_catalogue
 from zhpipe.corpus.download import Settings, fetch_dataset
 from zhpipe.params import ParamsError, load_section
 
@@ -17,13 +17,15 @@ def main(argv=None):
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("metrics", type=Path)
     ap.add_argument("--params", default="params.yaml")
+    ap.add_argument("--catalogue", default=DEFAULT_CATALOGUE)
     args = ap.parse_args(argv)
 
     p = load_section("download", DownloadParams, args.params)
-    if args.dataset not in p.catalogue:
-        raise ParamsError(f"{args.params}: download.catalogue has no dataset '{args.dataset}' "
-                          f"(known: {', '.join(sorted(p.catalogue))})")
-    ds = p.catalogue[args.dataset]
+    catalogue = load_catalogue(args.catalogue, p, args.params)
+    if args.dataset not in catalogue:
+        raise ParamsError(f"{args.catalogue}: catalogue has no dataset '{args.dataset}' "
+                          f"(known: {', '.join(sorted(catalogue))})")
+    ds = catalogue[args.dataset]
     settings = Settings.from_params(p)
     t0 = time.perf_counter()
     manifest = fetch_dataset(args.dataset, ds, args.out_dir, settings)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zhpipe import stagerun, tracking
 from zhpipe.evaluation.segmentation import evaluate_sighan
-from zhpipe.fsutil import atomic_write, write_json
+from zhpipe.fsutil import atomic_dir, atomic_write, write_json
 from zhpipe.mining.corpus_io import batches, shard_lines
 from zhpipe.mining.discover import prune_and_estimate, select_candidates
 from zhpipe.mining.lexicon_io import jieba_words, show, write_lexicon
@@ -46,27 +46,27 @@ def main(argv=None):
     seg = lexicon.segmenter()
     chars = miner.stats["characters"]
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_lexicon(lexicon, args.out / "lexicon.tsv")
-    with atomic_write(args.out / "segmented.txt") as fh:
-        for lines in passes():
-            for words in seg.segment_lines(lines):
-                fh.write(" ".join(words) + "\n")
+    with atomic_dir(args.out) as out:  # the folder appears whole, or not at all
+        write_lexicon(lexicon, out / "lexicon.tsv")
+        with atomic_write(out / "segmented.txt") as fh:
+            for lines in passes():
+                for words in seg.segment_lines(lines):
+                    fh.write(" ".join(words) + "\n")
 
-    scores = evaluate_sighan(seg.segment_lines, args.sighan) if args.sighan else {}
-    curve = []
-    for th in p.curve_thresholds:
-        lex = prune_and_estimate(miner, passes, before, th, iterations=1)
-        point = {"prune_threshold": th, "lexicon_size": len(lex)}
-        for std, s in evaluate_sighan(lex.segmenter().segment_lines, args.sighan).items():
-            point[f"{std}_f1"] = round(s.f1 * 100, 2)
-        curve.append(point)
-    write_json(args.out / "curve.json", curve)
-    if args.plot:
-        plot_curve(curve, args.plot)
+        scores = evaluate_sighan(seg.segment_lines, args.sighan) if args.sighan else {}
+        curve = []
+        for th in p.curve_thresholds:
+            lex = prune_and_estimate(miner, passes, before, th, iterations=1)
+            point = {"prune_threshold": th, "lexicon_size": len(lex)}
+            for std, s in evaluate_sighan(lex.segmenter().segment_lines, args.sighan).items():
+                point[f"{std}_f1"] = round(s.f1 * 100, 2)
+            curve.append(point)
+        write_json(out / "curve.json", curve)
+        if args.plot:
+            plot_curve(curve, args.plot)
 
-    features = mine_features(args.features_inputs, p, args.out, args.sighan) \
-        if args.features_inputs else None
+        features = mine_features(args.features_inputs, p, out, args.sighan) \
+            if args.features_inputs else None
 
     jw = jieba_words()
     new = [w for w in lexicon.words if len(w) > 1 and w not in jw and not any(

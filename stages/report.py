@@ -16,7 +16,7 @@ def main(argv=None):
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
     p = load_section("report", ReportParams, args.params)
-    metrics = build_report(args.metrics_dir, args.out_dir, p.title)
+    metrics = build_report(args.metrics_dir, args.out_dir, p.title, p.couplet_examples)
     out = args.out_dir
     tracking.record_stage("report", p, metrics, args.metrics_dir / "report.json",
                           artifacts=[out / "index.html", out / "README.md",

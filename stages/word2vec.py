@@ -1,4 +1,4 @@
-"""Stage word2vec: word and character vectors (Keras or gensim engine), evaluated on CA8."""
+"""Stage word2vec: word and character vectors (Keras or gensim engine)."""
 
 import argparse
 import time
@@ -6,7 +6,8 @@ from pathlib import Path
 
 from zhpipe import stagerun, tracking
 from zhpipe.embeddings import training
-from zhpipe.embeddings.training import Word2VecParams
+from zhpipe.embeddings.params import Word2VecParams
+from zhpipe.fsutil import atomic_dir
 from zhpipe.params import ParamsError, load_section
 
 
@@ -16,10 +17,8 @@ def main(argv=None):
     ap.add_argument("--mined", type=Path, required=True, help="corpus segmented by the lexicon")
     ap.add_argument("--gold", type=Path, help="prepared pd1998 folder (gold segmentation)")
     ap.add_argument("--extra", type=Path, nargs="*", default=[], help="prepared LCSTS/CMRC folders")
-    ap.add_argument("--ca8", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--metrics", type=Path, required=True)
-    ap.add_argument("--plot", type=Path)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
     p = load_section("word2vec", Word2VecParams, args.params)
@@ -32,11 +31,11 @@ def main(argv=None):
     sentences, sources = training.training_corpus(
         args.mined, args.lexicon, gold=args.gold if p.input == "gold" else None,
         extra=args.extra if p.extra_corpora else [], user_files=user)
-    metrics = training.run(sentences, p, args.out, args.ca8, args.plot)
+    with atomic_dir(args.out) as out:  # the folder appears whole, or not at all
+        metrics = training.run(sentences, p, out)
     metrics["corpus"] = {**sources, "input": p.input}
     metrics["seconds_total"] = round(time.perf_counter() - t0, 2)
-    tracking.record_stage("word2vec", p, metrics, args.metrics,
-                          artifacts=[args.plot] if args.plot else [])
+    tracking.record_stage("word2vec", p, metrics, args.metrics)
 
 
 if __name__ == "__main__":

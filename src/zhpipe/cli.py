@@ -28,7 +28,7 @@ PROFILES_DIR = Path("params.d")
 
 
 def cmd_datasets(args) -> int:
-    from zhpipe.corpus.catalogue import DownloadParams
+    from zhpipe.corpus.catalogue import DownloadParams, load_catalogue
     from zhpipe.corpus.checksum import ChecksumMismatch, verify
     from zhpipe.corpus.download import Settings, in_mirror
     from zhpipe.params import load_section
@@ -37,11 +37,14 @@ def cmd_datasets(args) -> int:
     settings = Settings.from_params(p)
     bad = 0
     print(f"mirror: {settings.mirror or '(none: canonical sources)'}")
-    for name, ds in p.catalogue.items():
+    for name, ds in load_catalogue(args.catalogue, p, args.params).items():
         folder = Path(args.raw) / name
         manifest = folder / "MANIFEST.json"
         state = "not downloaded"
-        if manifest.exists():
+        if not ds.enabled:  # the stage records it as disabled and fetches nothing
+            state = (f"disabled (in download.disabled of {args.params}; "
+                     "`zhpipe profile full` turns it on)")
+        elif manifest.exists():
             recorded = json.loads(manifest.read_text(encoding="utf-8"))["files"]
             ok = 0
             problems = []
@@ -146,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     d = sub.add_parser("datasets", help="list the catalogue and verify what is downloaded")
     d.add_argument("--raw", default="data/raw", help="download folder (default: data/raw)")
+    d.add_argument("--catalogue", default="catalogue.yaml",
+                   help="the dataset catalogue (default: catalogue.yaml)")
     d.set_defaults(func=cmd_datasets)
     p = sub.add_parser("profile", help="switch params.yaml between the quick and full profiles")
     p.add_argument("name", choices=["quick", "full", "show"])
@@ -165,17 +170,45 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+#: Commands that load a Keras model (``segment`` only with ``--model crf``).
+KERAS_COMMANDS = {"ner", "couplet", "cloze"}
+
+
+def silence_native_stderr() -> None:
+    """Send what native libraries write to file descriptor 2 to /dev/null, and keep Python's own
+    stderr (our messages, logging, warnings, tracebacks) on the terminal.
+
+    TensorFlow's C++ side writes start-up notices (oneDNN, CPU instructions, absl) and run-time
+    notices (oneDNN's int64 fallback) straight to fd 2, before and regardless of any log level:
+    noise on a command line. Only the model commands do this; a crash of Python itself still
+    shows its traceback.
+    """
+    if os.environ.get("ZHPIPE_NATIVE_STDERR") or sys.stderr is not sys.__stderr__:
+        return  # asked to keep them, or stderr is captured (main() called in-process)
+    sys.stderr.flush()
+    kept = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    old = sys.stderr
+    sys.stderr = open(kept, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
+                      buffering=1, closefd=True)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is old:
+            handler.setStream(sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    # TensorFlow's start-up notices (CPU instructions, oneDNN) are noise on a command line
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
-    from zhpipe.corpus.text import CorpusError
-    from zhpipe.params import ParamsError
+    if args.command in KERAS_COMMANDS or getattr(args, "model", None) == "crf":
+        silence_native_stderr()
+    from zhpipe.errors import UserError
 
     try:
         return args.func(args)
-    except (ParamsError, CorpusError, ValueError) as exc:
+    except (UserError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

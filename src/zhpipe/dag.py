@@ -9,8 +9,9 @@
   stands for those outs; a source folder that no stage produces is expanded into its files, so
   that editing a file inside reruns the stage (a folder's own mtime does not change then);
 * output: the stage's outs; an out without a file suffix is a folder (``directory()``);
-* threads: ``meta.threads`` (default 1); the rule passes it to the stage as ``$ZHPIPE_THREADS``,
-  so that ``snakemake --cores N`` never runs more threads than N;
+* threads: ``meta.threads`` (default 1): a whole number, or a share of ``--cores`` (0.5: half,
+  at least 1); the rule passes it to the stage as ``$ZHPIPE_THREADS``, so that
+  ``snakemake --cores N`` never runs more threads than N;
 * params: the command, and the values of the params.yaml keys the stage lists, so that changing
   one of them reruns exactly that stage (Snakemake's ``params`` rerun trigger).
 """
@@ -34,7 +35,7 @@ class Stage:
     deps: tuple[str, ...]
     outs: tuple[str, ...]
     params: dict
-    threads: int = 1  # dvc.yaml meta.threads
+    threads: float = 1  # dvc.yaml meta.threads: a count, or a share of --cores below 1
 
     @property
     def rule_name(self) -> str:
@@ -103,7 +104,11 @@ def load_stages(root: str | Path = ".") -> list[Stage]:
                 else:
                     deps.append(d.def_path)
             outs = [o.def_path for o in st.outs]
-            threads = int((st.meta or {}).get("threads", 1))
+            threads = (st.meta or {}).get("threads", 1)
+            if not (isinstance(threads, int) and threads >= 1 or
+                    isinstance(threads, float) and 0 < threads < 1):
+                raise ValueError(f"dvc.yaml: {st.addressing}: meta.threads must be a whole "
+                                 f"number >= 1 or a share of the cores in (0, 1), not {threads!r}")
             raw.append((st.addressing, st.cmd, deps, outs, params, threads))
     produced = {o for _, _, _, outs, _, _ in raw for o in outs}
     stages = []
@@ -112,6 +117,15 @@ def load_stages(root: str | Path = ".") -> list[Stage]:
         stages.append(Stage(name, cmd if isinstance(cmd, str) else " && ".join(cmd),
                             tuple(expanded), tuple(outs), params, threads))
     return stages
+
+
+def rule_threads(stage: Stage, cores: int | None) -> int:
+    """The threads of ``stage``'s rule under ``--cores cores``: a whole number as declared; a
+    share (0.5) of the cores, at least 1, so that two such stages run side by side on 2 cores
+    and each gets 8 threads on 16."""
+    if isinstance(stage.threads, int):
+        return stage.threads
+    return max(1, int((cores or 1) * stage.threads))
 
 
 def params_fingerprint(stage: Stage) -> str:

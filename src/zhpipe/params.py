@@ -67,9 +67,24 @@ def validate(model: type[S], data: Any, prefix: str, path: str | Path = DEFAULT_
         raise ParamsError(format_errors(exc, prefix, path)) from None
 
 
+#: The top-level sections of params.yaml (a test keeps this in step with the file): a section
+#: name not in it is a typo, refused by every stage instead of silently ignored.
+SECTIONS = ("tracking", "download", "prepare", "count_ngrams", "mine_words", "word2vec",
+            "eval_word2vec", "train_seg", "train_ner", "train_couplet", "cloze_items",
+            "cloze_vectors", "train_cloze", "report")
+
+
 def load_section(section: str, model: type[S], path: str | Path = DEFAULT_PATH) -> S:
     """Read ``path`` and validate its ``section`` with ``model``."""
     data = read_params(path)
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        import difflib
+
+        hints = [f"{k} (did you mean {m[0]}?)" if (m := difflib.get_close_matches(k, SECTIONS, 1))
+                 else k for k in unknown]
+        raise ParamsError(f"{path}: unknown section(s) {', '.join(hints)}; the sections are "
+                          f"{', '.join(SECTIONS)}")
     if section not in data:
         raise ParamsError(f"{path}: section '{section}' is missing")
     return validate(model, data[section], section, path)

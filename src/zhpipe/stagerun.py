@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from zhpipe.errors import UserError
+from zhpipe.runlock import stage_lock
 
 #: Set by the Snakefile from the rule's ``threads`` (dvc.yaml ``meta.threads``); unset under
 #: ``dvc repro``, which runs one stage at a time: then every core.
@@ -50,7 +51,8 @@ def run(stage: str, main: Callable[[list[str] | None], None]) -> None:
         n = threads()
         limit_threads(n)
         logging.getLogger(__name__).info("%d thread(s)", n)
-        main(None)
+        with stage_lock(stage):  # one runner at a time (zhpipe.runlock)
+            main(None)
     except (UserError, FileNotFoundError) as exc:
         print(f"[{stage}] error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import time
 import uuid
@@ -205,6 +206,16 @@ def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.
         pending.mkdir(parents=True, exist_ok=True)
         path = pending / f"{time.strftime('%Y%m%d-%H%M%S')}-{stage.replace('@', '_')}-" \
                          f"{uuid.uuid4().hex[:6]}.json"
+        # the artefacts as they are now, not as they will be at sync time
+        files = path.with_suffix(".files")
+        kept = []
+        for i, art in enumerate(record["artifacts"]):
+            if Path(art).is_file() and Path(art).stat().st_size < 20_000_000:
+                dest = files / str(i) / Path(art).name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(art, dest)
+                kept.append(str(dest))
+        record["artifacts"] = kept
         write_json(path, record)
         log.warning("MLflow could not log the run (%s: %s); outputs and %s are written, the "
                     "run is queued in %s: run `zhpipe tracking sync` when the server is back",
@@ -268,19 +279,51 @@ def log_record(record: dict, root: Path) -> str:
 
 
 def sync_pending(root: Path | None = None) -> tuple[int, int]:
-    """Log every queued run; return (logged, still pending)."""
+    """Log every queued run; return (logged, still pending).
+
+    One sync at a time (a second one stops, naming the first): two would log a run twice. A
+    queued file that cannot be read is moved to ``pending/unreadable/``, named in a warning, and
+    the others are logged."""
+    import fcntl
+
+    from zhpipe.errors import UserError
+
     root = project_root() if root is None else Path(root)
-    pending = sorted((root / PENDING_DIR).glob("*.json"))
-    done = 0
-    for path in pending:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if os.environ.get("MLFLOW_TRACKING_URI"):
-            record["tracking_uri"] = os.environ["MLFLOW_TRACKING_URI"]
-        try:
-            log_record(record, root)
-        except Exception as exc:
-            log.warning("%s: still not logged (%s)", path, exc)
-            continue
-        path.unlink()
-        done += 1
-    return done, len(pending) - done
+    folder = root / PENDING_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = os.open(folder / ".sync.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(lock)
+        raise UserError(f"{folder}: another `zhpipe tracking sync` is logging these runs; "
+                        "wait for it to finish") from None
+    try:
+        pending = sorted(folder.glob("*.json"))
+        done = unreadable = 0
+        for path in pending:
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+                for key in ("stage", "tracking_uri", "tags", "params", "metrics", "artifacts"):
+                    record[key]  # noqa: B018  (a record missing any of them is unreadable)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                bad = folder / "unreadable" / path.name
+                bad.parent.mkdir(exist_ok=True)
+                os.replace(path, bad)
+                log.warning("%s: not a queued run (%s); moved to %s, the others are logged",
+                            path, exc, bad)
+                unreadable += 1
+                continue
+            if os.environ.get("MLFLOW_TRACKING_URI"):
+                record["tracking_uri"] = os.environ["MLFLOW_TRACKING_URI"]
+            try:
+                log_record(record, root)
+            except Exception as exc:
+                log.warning("%s: still not logged (%s)", path, exc)
+                continue
+            path.unlink()
+            shutil.rmtree(path.with_suffix(".files"), ignore_errors=True)
+            done += 1
+        return done, len(pending) - done - unreadable
+    finally:
+        os.close(lock)

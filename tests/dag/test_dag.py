@@ -48,6 +48,8 @@ def test_each_stage_reads_only_its_own_params_section(stages):
         section = st.name.split("@")[0]
         assert st.params, f"{st.name} lists no params"
         for key in st.params:
+            if section == "download" and key == f"catalogue.{st.name.split('@')[1]}":
+                continue  # its own entry of catalogue.yaml
             assert key == section or key.startswith(section + "."), (st.name, key)
 
 
@@ -73,3 +75,32 @@ def test_source_folder_deps_are_expanded_to_files(stages):
     report = next(st for st in stages if st.name == "report")
     assert "src/zhpipe/report/build.py" in report.deps
     assert "src/zhpipe/report" not in report.deps
+
+
+def test_every_stage_declares_its_threads_and_the_rule_passes_them(stages):
+    """meta.threads in dvc.yaml -> the Snakemake rule's threads -> $ZHPIPE_THREADS, so that
+    `snakemake --cores N` never runs more threads than N."""
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    for name, body in spec.items():
+        assert "threads" in body.get("do", body).get("meta", {}), name
+    from zhpipe.dag import rule_threads
+
+    by_name = {st.name: st for st in stages}
+    assert by_name["train_seg"].threads == 0.5 and by_name["report"].threads == 1
+    assert [rule_threads(by_name["train_seg"], c) for c in (1, 2, 16)] == [1, 1, 8]
+    assert rule_threads(by_name["report"], 16) == 1
+    assert "ZHPIPE_THREADS={threads}" in (ROOT / "Snakefile").read_text(encoding="utf-8")
+
+
+def test_stagerun_applies_the_thread_count(monkeypatch):
+    from zhpipe import stagerun
+
+    monkeypatch.setenv(stagerun.THREADS_ENV, "3")
+    assert stagerun.threads() == 3
+    monkeypatch.setenv(stagerun.THREADS_ENV, "x")
+    with pytest.raises(stagerun.UserError, match="ZHPIPE_THREADS"):
+        stagerun.threads()
+    monkeypatch.delenv(stagerun.THREADS_ENV)
+    assert stagerun.threads() >= 1

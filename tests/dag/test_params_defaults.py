@@ -58,3 +58,19 @@ def test_class_defaults_equal_params_yaml(section):
 @pytest.mark.parametrize("section", sorted(SECTIONS))
 def test_params_yaml_section_validates(section):
     SECTIONS[section].model_validate(PARAMS[section])
+
+
+def test_the_known_sections_are_params_yaml_s():
+    from zhpipe.params import SECTIONS as KNOWN
+
+    assert set(KNOWN) == set(PARAMS)
+
+
+def test_a_typo_in_a_section_name_is_refused(tmp_path):
+    from zhpipe.params import ParamsError, load_section
+    from zhpipe.report.params import ReportParams
+
+    path = tmp_path / "params.yaml"
+    path.write_text("report:\n  title: x\ntrain_clozee:\n  units: 8\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"train_clozee \(did you mean train_cloze\?\)"):
+        load_section("report", ReportParams, path)

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAGES = {f"{s}@{d}" for s in ("download", "prepare")
           for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "ca8", "lcsts", "zhwiki")} | {
-    "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "train_crf", "train_seq2seq",
-    "train_cloze", "report"}
+    "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "eval_word2vec", "train_seg", "train_ner",
+    "train_couplet", "cloze_items", "cloze_vectors", "train_cloze", "report"}
 
 
 def _copy_project(dest: Path) -> None:
@@ -48,26 +48,103 @@ def _mlflow_runs(proj):
     return c.search_runs([exp.experiment_id], max_results=1000)
 
 
+def _zhpipe(proj, env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run([BIN / "zhpipe", *args], cwd=proj, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"zhpipe {' '.join(args)}: {proc.stderr[-3000:]}"
+    assert "oneDNN" not in proc.stderr and "absl" not in proc.stderr, proc.stderr
+    return proc
+
+
+def _use_every_model_from_a_fresh_process(proj, env):
+    """Every model command, each in a new process, on the models the tiny pipeline trained."""
+    line = "江泽民在北京欢迎你。"
+    words = _zhpipe(proj, env, "segment", stdin=line + "\n").stdout.split()
+    assert "".join(words) == line
+    words = _zhpipe(proj, env, "segment", "--model", "crf", stdin=line + "\n").stdout.split()
+    assert "".join(words) == line
+    ner = json.loads(_zhpipe(proj, env, "ner", stdin=line + "\n").stdout)
+    assert ner["text"] == line and isinstance(ner["entities"], list)
+    upper = (proj / "data/prepared/couplet/test.tsv").read_text(encoding="utf-8").split("\t")[0]
+    for model in ("seq2seq", "tagger"):
+        lower = _zhpipe(proj, env, "couplet", upper, "--model", model).stdout.strip()
+        assert len(lower.split()[-1]) == len(upper), (model, upper, lower)
+    answers = _zhpipe(proj, env, "cloze", "data/prepared/cmrc2017/cloze.valid.doc_query",
+                      "--answers", "data/prepared/cmrc2017/cloze.valid.answer")
+    assert answers.stdout.count("|||") >= 1 and "accuracy" in answers.stderr
+    word = (proj / "data/word2vec/vocab.tsv").read_text(encoding="utf-8").split("\t")[0]
+    assert _zhpipe(proj, env, "similar", word, "-n", "2").stdout.strip()
+
+
+def _a_failed_run_keeps_the_last_good_output(proj, env, params):
+    """Issue 18: both runners used to delete a stage's outputs before running it, so a params
+    typo in the report section deleted reports/index.html (cache: false: no copy to restore)."""
+    keep = {f: (proj / f).read_bytes() for f in ("reports/index.html", "reports/README.md",
+                                                  "reports/metrics/report.json")}
+    bad = {**params, "report": {**params["report"], "titel": "x"}}
+    (proj / "params.yaml").write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+    for cmd in ([BIN / "snakemake", "--cores", "1", "-f", "reports/index.html"],
+                [BIN / "dvc", "repro", "-f", "-s", "report"]):
+        out = _run(cmd, proj, env, ok=False)
+        assert "report.titel" in out, out[-2000:]  # the error names the key
+        for f, data in keep.items():
+            assert (proj / f).read_bytes() == data, (cmd[0].name, f)
+    (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    # Snakemake remembers the failed run's params: the report is marked stale (never lost), and
+    # the next run rebuilds just that
+    dry = _run([BIN / "snakemake", "-n", "--cores", "2"], proj, env)
+    changed = re.search(r"params have changed since last execution:\n\s+(.*)\n", dry)
+    assert changed and changed.group(1).strip() == "report", dry[-2000:]
+    _run([BIN / "snakemake", "--cores", "1"], proj, env)
+    assert (proj / "reports/index.html").read_bytes() == keep["reports/index.html"]
+
+
+def _the_runners_exclude_each_other(proj, env):
+    """Issue 18: a DVC stage and a Snakemake run at once raced over one folder. Each now finds
+    the other's lock and stops, naming the holder, before it touches anything."""
+    from zhpipe import runlock
+
+    page = (proj / "reports/index.html").read_bytes()
+    fd = runlock.acquire(proj, "snakemake (the test stands in for it)")
+    try:  # a stage run by DVC meets a Snakemake run
+        out = _run([BIN / "dvc", "repro", "-f", "-s", "report"], proj, env, ok=False)
+        assert "held by snakemake (the test stands in for it)" in out, out[-2000:]
+    finally:
+        runlock.release(fd)
+    fd = runlock.acquire(proj, "stage report (dvc repro or a direct run)")
+    try:  # Snakemake meets a stage run by DVC
+        out = _run([BIN / "snakemake", "--cores", "1", "-f", "reports/index.html"], proj, env,
+                   ok=False)
+        assert "held by stage report" in out, out[-2000:]
+    finally:
+        runlock.release(fd)
+    assert (proj / "reports/index.html").read_bytes() == page
+
+
 @pytest.mark.slow
 def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     proj = tmp_path / "proj"
     _copy_project(proj)
     params = yaml.safe_load((proj / "params.yaml").read_text(encoding="utf-8"))
-    params["download"].update(catalogue=tiny_catalogue(http_server, tmp_path / "mirror"),
-                              mirror=str(tmp_path / "mirror"), retries=1, timeout_s=5)
+    (proj / "catalogue.yaml").write_text(yaml.safe_dump(
+        {"catalogue": tiny_catalogue(http_server, tmp_path / "mirror")}, allow_unicode=True),
+        encoding="utf-8")
+    params["download"].update(mirror=str(tmp_path / "mirror"), retries=1, timeout_s=5,
+                              disabled=[])
     # tiny data: tiny models, and a dev split even from six sentences
     params["prepare"]["corpora"]["pd1998"].update(dev_fraction=0.4, block_size=1)
     params["mine_words"].update(min_count=1, min_word_count=1, curve_thresholds=[2.0])
     params["word2vec"].update(engine="gensim", min_count=1, dim=8, epochs=1, workers=1)
-    params["train_crf"].update(filters=8, char_dim=8, bigram_dim=4, seg_epochs=1, ner_epochs=1,
-                               dilations=[1])
-    params["train_seq2seq"].update(max_train_pairs=None, dev_pairs=1, min_count=1, dim=8,
-                                   dilations=[1], heads=1, beam=2, examples=2)
+    for section in ("train_seg", "train_ner"):
+        params[section].update(filters=8, char_dim=8, bigram_dim=4, epochs=1, dilations=[1])
+    params["train_couplet"].update(max_train_pairs=None, dev_pairs=1, min_count=1, dim=8,
+                                   dilations=[1], heads=1, beam=2)
     stories = tmp_path / "stories.txt"  # a segmented corpus of one's own, for the cloze items
     stories.write_text("小 猴 在 树 上 玩 。 小 熊 来 了 。\n树 很 高 ， 猴 爬 树 。\n"
                        "熊 和 猴 是 朋友 。 朋友 来 了 。\n" * 4, encoding="utf-8")
-    params["train_cloze"].update(corpora=[str(stories)], passage_sentences=3, dev_items=1,
-                                 skip_top_words=0, units=8, dilations=[1], epochs=1)
+    params["cloze_items"].update(corpora=[str(stories)], passage_sentences=3, dev_items=1,
+                                 skip_top_words=0)
+    params["train_cloze"].update(units=8, dilations=[1], epochs=1)
     (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MLFLOW_", "ZHPIPE_", "DVC_"))}
@@ -89,9 +166,10 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     assert "北京是中华人民共和国的首都" in wiki  # the dump, streamed, simplified, markup gone
     sighan = json.loads((proj / "reports/metrics/download/sighan2005.json").read_text())
     assert sighan["unverified_files"] == 3 and sighan["missing_optional_files"] == 1
-    cloze = json.loads((proj / "reports/metrics/cloze.json").read_text())
-    vec = cloze["vectors"]  # the reader's own vectors, learnt with the passages' sentences
-    assert vec["source"] == "own" and vec["used"] and vec["from_passages"] and vec["words"] > 0
+    vec = json.loads((proj / "reports/metrics/cloze_vectors.json").read_text())
+    # the reader's own vectors, learnt with the passages' sentences
+    assert vec["source"] == "own" and vec["from_passages"] and vec["words"] > 0
+    assert json.loads((proj / "reports/metrics/train_cloze.json").read_text())["vectors"]["used"]
     page = (proj / "reports/index.html").read_text(encoding="utf-8")
     assert "Corpora" in page and "Downloads" in page and "corpus_sizes.png" in page
     runs = _mlflow_runs(proj)
@@ -104,7 +182,13 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     metrics = next(r for r in stage_runs if r.data.tags["zhpipe.stage"] == "prepare@couplet")
     assert metrics.data.metrics["files.test.tsv.sentences"] == 2
 
-    assert "Nothing to be done" in _run([BIN / "snakemake", "-n", "--cores", "2"], proj, env)
+    _use_every_model_from_a_fresh_process(proj, env)
+    _a_failed_run_keeps_the_last_good_output(proj, env, params)
+    _the_runners_exclude_each_other(proj, env)
+    runs = _mlflow_runs(proj)  # the report rebuilt once more above
+
+    dry = _run([BIN / "snakemake", "-n", "--cores", "2"], proj, env)
+    assert "Nothing to be done" in dry, dry[-3000:]
     assert "Data and pipelines are up to date" in _run([BIN / "dvc", "status"], proj, env)
     out = _run([BIN / "dvc", "repro"], proj, env)
     assert "Running stage" not in out
@@ -123,8 +207,9 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     #    not the n-gram counts or the miner, which read only the unchanged raw text.
     out = _run([BIN / "dvc", "repro"], proj, env)
     ran = set(re.findall(r"Running stage '([^']+)'", out))
-    assert "prepare@pd1998" in ran and ran <= {"prepare@pd1998", "word2vec", "train_crf",
-                                                "train_cloze", "report"}
+    assert "prepare@pd1998" in ran and ran <= {
+        "prepare@pd1998", "word2vec", "train_seg", "train_ner", "cloze_items", "cloze_vectors",
+        "train_cloze", "report"}
     dvc_runs = [r for r in _mlflow_runs(proj) if r.data.tags.get("zhpipe.runner") == "dvc"]
     assert {r.data.tags["zhpipe.stage"] for r in dvc_runs} == ran
 

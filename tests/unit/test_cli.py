@@ -34,19 +34,46 @@ def test_datasets_verifies_downloaded_files(tmp_path, monkeypatch, capsys):
     data = "北京 中国 东京 日本\n".encode()
     import hashlib
 
-    params.write_text(
-        "download:\n  catalogue:\n    ca8:\n      description: analogies\n      licence: x\n"
-        "      files:\n        a.txt: {url: 'http://127.0.0.1:9/a.txt', sha256: "
+    params.write_text("download:\n  disabled: []\n", encoding="utf-8")
+    cat = tmp_path / "catalogue.yaml"
+    cat.write_text(
+        "catalogue:\n  ca8:\n    description: analogies\n    licence: x\n"
+        "    files:\n      a.txt: {url: 'http://127.0.0.1:9/a.txt', sha256: "
         f"'{hashlib.sha256(data).hexdigest()}'}}\n", encoding="utf-8")
     raw = tmp_path / "raw" / "ca8"
     raw.mkdir(parents=True)
     (raw / "a.txt").write_bytes(data)
     (raw / "MANIFEST.json").write_text('{"files": {}}')
-    assert main(["--params", str(params), "datasets", "--raw", str(tmp_path / "raw")]) == 0
+    args = ["--params", str(params), "datasets", "--raw", str(tmp_path / "raw"),
+            "--catalogue", str(cat)]
+    assert main(args) == 0
     assert "present, 1 file(s) verified" in capsys.readouterr().out
     (raw / "a.txt").write_bytes(data + b"x")
-    assert main(["--params", str(params), "datasets", "--raw", str(tmp_path / "raw")]) == 1
+    assert main(args) == 1
     assert "CORRUPT" in capsys.readouterr().out
+
+
+def test_datasets_reports_a_disabled_dataset_as_disabled(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("ZHPIPE_MIRROR", raising=False)
+    params = tmp_path / "params.yaml"
+    params.write_text("download:\n  disabled: [zhwiki]\n", encoding="utf-8")
+    cat = tmp_path / "catalogue.yaml"
+    cat.write_text(
+        "catalogue:\n  zhwiki:\n    description: dump\n    licence: x\n"
+        "    files:\n      d.xml.bz2: {url: 'http://127.0.0.1:9/d'}\n", encoding="utf-8")
+    raw = tmp_path / "raw" / "zhwiki"  # what the download stage leaves for a disabled dataset
+    raw.mkdir(parents=True)
+    (raw / "MANIFEST.json").write_text('{"files": {}, "disabled": true}')
+    assert main(["--params", str(params), "datasets", "--raw", str(tmp_path / "raw"),
+                 "--catalogue", str(cat)]) == 0
+    out = capsys.readouterr().out
+    assert "disabled" in out and "CORRUPT" not in out
+
+
+def test_model_commands_print_no_tensorflow_start_up_notices(tmp_path):
+    proc = _zhpipe("couplet", "天高云淡", "--models", str(tmp_path / "none"))
+    assert proc.returncode == 2 and b"train_couplet" in proc.stderr
+    assert b"oneDNN" not in proc.stderr and b"absl" not in proc.stderr, proc.stderr
 
 
 def _zhpipe(*args, stdin=b"", cwd=None):
@@ -115,4 +142,4 @@ def test_similar_and_analogy_commands(tmp_path):
     assert ana.returncode == 0
     assert ana.stdout.decode().splitlines()[0].startswith("男 : 女 :: 王 : 后")
     none = _zhpipe("similar", "王", "--vectors", str(tmp_path / "nope.npz"))
-    assert none.returncode == 2 and b"no vectors" in none.stderr
+    assert none.returncode == 2 and b"not found; run the word2vec stage" in none.stderr

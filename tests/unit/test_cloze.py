@@ -1,5 +1,7 @@
 """Cloze reading: CMRC 2017 files, the generator, the scorer, the reader, the command line."""
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -334,34 +336,69 @@ def test_own_vectors_learn_the_passages_words_and_never_the_blanked_sentence(tmp
                          seed=1)[1].shape == (0, 8)
 
 
-def test_stage_asks_for_the_word2vec_stage_when_its_vectors_are_missing(tmp_path):
-    """`vectors: word2vec` is not a DAG dep of train_cloze: a missing file is a clear error."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+def _cmrc(tmp_path):
+    cmrc = tmp_path / "cmrc"
+    cmrc.mkdir()
+    (cmrc / "cloze.valid.doc_query").write_text(DOC_QUERY, encoding="utf-8")
+    (cmrc / "cloze.valid.answer").write_text("<qid_0> ||| 小熊\n<qid_1> ||| 老虎\n",
+                                             encoding="utf-8")
+    return cmrc
 
+
+def _stage_params(section, **kw):
     import yaml
 
+    from zhpipe.cloze.params import ItemsParams, ReaderParams, VectorsParams
+
     root = Path(__file__).resolve().parents[2]
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))[section]
+    cls = {"cloze_items": ItemsParams, "cloze_vectors": VectorsParams,
+           "train_cloze": ReaderParams}[section]
+    return cls(**{**params, **kw})
+
+
+def test_the_three_cloze_stages_chain_in_process(tmp_path):
+    """cloze_items -> cloze_vectors -> train_cloze on tiny data, as the DAG runs them."""
+    from zhpipe.cloze.experiment import train_and_score
+    from zhpipe.cloze.items import make_items, read_items
+    from zhpipe.cloze.reader import Reader
+    from zhpipe.cloze.vectors import VECTORS, make_vectors
+    from zhpipe.embeddings.io import load_npz
+
     pd = tmp_path / "pd1998"
     pd.mkdir()
     (pd / "train.pos.txt").write_text(POS * 30, encoding="utf-8")
-    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
-    params["train_cloze"].update(vectors="word2vec", passage_sentences=6, dev_items=1)
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True),
-                                          encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(root / "src"),
-           "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+    cmrc = _cmrc(tmp_path)
+    items = tmp_path / "items"
+    items.mkdir()
+    m = make_items(_stage_params("cloze_items", passage_sentences=4, passage_stride=None,
+                                 dev_items=2, skip_top_words=0), pd, cmrc, items)
+    assert m["train_items"] > 0 and m["dev_items"] == 2
+    train = read_items(items, "train")
+    assert len(train) == m["train_items"] and all(it.answer in it.tokens for it in train)
+    vec = tmp_path / "vec"
+    vec.mkdir()
+    info = make_vectors(_stage_params("cloze_vectors", dim=8, min_count=1, epochs=1), items,
+                        cmrc, None, vec)
+    words, vectors, _ = load_npz(vec / VECTORS)
+    assert info["words"] == len(words) > 0 and vectors.shape == (len(words), 8)
+    assert "老虎" in words  # unsupervised: the validation passages' own words
+    out = tmp_path / "reader"
+    got = train_and_score(_stage_params("train_cloze", units=8, dilations=[1], max_doc=64),
+                          items, vec / VECTORS, cmrc, out)
+    valid = got["cmrc2017"]["valid"]
+    assert valid["total"] == 2 and 0 <= valid["accuracy"] <= 100
+    assert got["vectors"]["used"] and (out / "cloze.valid.pred").exists()
+    assert len(Reader.load(out).answer(read_items(items, "dev"))) == 2
+
+
+def test_vectors_stage_asks_for_the_word2vec_stage_when_its_vectors_are_missing(tmp_path):
+    """`source: word2vec` is not a DAG dep of cloze_vectors: a missing file is a clear error."""
+    from zhpipe.cloze.vectors import make_vectors
+    from zhpipe.corpus.text import CorpusError
+
     missing = tmp_path / "word2vec" / "vectors.npz"
-    proc = subprocess.run(
-        [sys.executable, str(root / "stages" / "train_cloze.py"), "--pd1998", str(pd),
-         "--cmrc", str(tmp_path / "cmrc"), "--vectors", str(missing), "--out",
-         str(tmp_path / "out"), "--metrics", str(tmp_path / "cloze.json"),
-         "--params", str(tmp_path / "params.yaml")],
-        capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 2, proc.stderr
-    assert str(missing) in proc.stderr and "word2vec" in proc.stderr
-    assert "vectors: own" in proc.stderr
-    assert not (tmp_path / "cloze.json").exists()
-    assert not (tmp_path / "out").exists()  # refused before generating any item
+    with pytest.raises(CorpusError, match="source: own") as err:
+        make_vectors(_stage_params("cloze_vectors", source="word2vec"), tmp_path,
+                     _cmrc(tmp_path), missing, tmp_path)
+    assert str(missing) in str(err.value) and "word2vec stage" in str(err.value)

@@ -123,8 +123,20 @@ def test_mirror_is_used_and_non_identical_mirror_is_flagged(catalogue, tmp_path)
     assert m["archive"]["identical_to_upstream"] is False
     assert any("not byte-identical" in w for w in settings.warnings)
     (mirror / "couplet" / "couplet.tar.gz").write_bytes(data + b"x")
-    with pytest.raises(DownloadError, match="mirror copy's recorded checksum"):
+    with pytest.raises(DownloadError, match="mirror copy's recorded checksum") as err:
         fetch_dataset("couplet", ds, tmp_path / "cp", settings)
+    # a mirror is not re-fetched: running again fails the same way, so the message says so
+    assert "was removed; run again" not in str(err.value)
+    assert "replace it with a good copy" in str(err.value)
+
+
+def test_a_mirror_that_is_not_a_folder_is_refused_at_once(tmp_path):
+    from zhpipe.params import ParamsError
+
+    with pytest.raises(ParamsError, match=r"\$ZHPIPE_MIRROR: .*nope: no such folder"):
+        Settings.from_params(DownloadParams(), env={"ZHPIPE_MIRROR": str(tmp_path / "nope")})
+    with pytest.raises(ParamsError, match="download.mirror in params.yaml"):
+        Settings.from_params(DownloadParams(mirror=str(tmp_path / "nope")), env={})
 
 
 def test_failure_keeps_previous_output_and_names_dataset_source_and_fix(catalogue, http_server,
@@ -179,16 +191,27 @@ def test_pypi_sdist_through_pip_with_hash_pinning(tmp_path):
 
 
 def test_download_params_validate_the_real_catalogue():
+    from zhpipe.corpus.catalogue import load_catalogue
     from zhpipe.params import load_section
 
     p = load_section("download", DownloadParams)
-    assert {"pd1998", "sighan2005", "couplet", "cmrc2017", "ca8"} <= set(p.catalogue)
-    assert p.catalogue["pd1998"].sha256 == (
+    catalogue = load_catalogue("catalogue.yaml", p)
+    assert {"pd1998", "sighan2005", "couplet", "cmrc2017", "ca8"} <= set(catalogue)
+    assert catalogue["pd1998"].sha256 == (
         "c92accd025b70dd16706a10690f556ac9204bb6189f7dc68ece5c207c9bc27d8")
+    assert catalogue["pd1998"].enabled and not catalogue["zhwiki"].enabled  # download.disabled
+
+
+def test_a_disabled_dataset_missing_from_the_catalogue_is_named(tmp_path):
+    from zhpipe.corpus.catalogue import load_catalogue
+    from zhpipe.params import ParamsError
+
+    with pytest.raises(ParamsError, match="download.disabled: zhwikii not in catalogue.yaml"):
+        load_catalogue("catalogue.yaml", DownloadParams(disabled=["zhwikii"]))
 
 
 def test_download_stage_cli_reports_errors_without_traceback(tmp_path):
-    (tmp_path / "params.yaml").write_text("download:\n  catalogue: {}\n  bogus: 1\n")
+    (tmp_path / "params.yaml").write_text("download:\n  disabled: []\n  bogus: 1\n")
     proc = subprocess.run([sys.executable, "stages/download.py", "x", str(tmp_path / "o"),
                            str(tmp_path / "m.json"), "--params", str(tmp_path / "params.yaml")],
                           capture_output=True, text=True)

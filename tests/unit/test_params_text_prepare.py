@@ -49,7 +49,7 @@ def test_unknown_key_and_wrong_type_name_the_key(tmp_path):
 
 def test_missing_section_and_bad_yaml(tmp_path):
     p = tmp_path / "params.yaml"
-    p.write_text("other: {}\n")
+    p.write_text("report: {}\n")
     with pytest.raises(ParamsError, match="section 'prepare' is missing"):
         load_section("prepare", PrepareParams, p)
     p.write_text("prepare: [unclosed\n")

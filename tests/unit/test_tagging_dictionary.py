@@ -100,12 +100,12 @@ def test_tagger_with_a_stack_trains_and_round_trips(tmp_path):
 def test_dictionary_params_are_checked():
     from pydantic import ValidationError
 
-    from zhpipe.tagging.params import CrfParams
+    from zhpipe.tagging.params import NerParams
 
-    p = CrfParams(dictionary_lengths=[4, 2], dictionary_bands=[100, 10])
+    p = NerParams(dictionary_lengths=[4, 2], dictionary_bands=[100, 10])
     assert p.dictionary_lengths == [2, 4] and p.dictionary_bands == [10, 100]
     for bad in ({"dictionary_lengths": [1, 2]}, {"dictionary_lengths": []},
                 {"dictionary_lengths": [2, 2]}, {"dictionary_bands": [0]},
                 {"dictionary": " "}):
         with pytest.raises(ValidationError):
-            CrfParams(**bad)
+            NerParams(**bad)

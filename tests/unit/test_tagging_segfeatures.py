@@ -90,9 +90,9 @@ def test_names_tagger_reads_the_segmenter_and_loads_it_back(tmp_path):
 def test_seg_feature_and_averaging_params_are_checked():
     from pydantic import ValidationError
 
-    from zhpipe.tagging.params import CrfParams
+    from zhpipe.tagging.params import SegParams
 
-    assert CrfParams(ema=0.0).ema == 0.0
-    for bad in ({"ema": 1.0}, {"ema": -0.1}, {"seg_feature_folds": 1}):
+    assert SegParams(ema=0.0).ema == 0.0
+    for bad in ({"ema": 1.0}, {"ema": -0.1}, {"feature_folds": 1}):
         with pytest.raises(ValidationError):
-            CrfParams(**bad)
+            SegParams(**bad)

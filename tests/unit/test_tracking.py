@@ -97,3 +97,52 @@ def test_runner_detection(monkeypatch):
     assert tracking.runner() == "dvc"
     monkeypatch.setenv(tracking.ENV_RUNNER, "snakemake")
     assert tracking.runner() == "snakemake"
+
+
+def test_a_queued_run_keeps_its_artefacts_as_they_were(store, monkeypatch):
+    """Issue 18: the queue read artefacts at sync time, so a file changed afterwards was what
+    got uploaded."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    art = store / "curve.json"
+    art.write_text("then", encoding="utf-8")
+    tracking.record_stage("mine_words", {"k": 1}, {"n": 1}, store / "m.json", artifacts=[art],
+                          root=store)
+    art.write_text("changed afterwards", encoding="utf-8")
+    uri = f"sqlite:///{store / 'other.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert tracking.sync_pending(store) == (1, 0)
+    from mlflow.tracking import MlflowClient
+
+    (run,) = _runs(uri)
+    got = MlflowClient(uri).download_artifacts(run.info.run_id, "curve.json", str(store / "dl"))
+    assert open(got, encoding="utf-8").read() == "then"
+    assert not list((store / tracking.PENDING_DIR).glob("*.files"))
+
+
+def test_an_unreadable_queued_file_is_named_and_set_aside(store, monkeypatch, caplog):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    tracking.record_stage("prepare@a", {"k": 1}, {"n": 1}, store / "a.json", root=store)
+    bad = store / tracking.PENDING_DIR / "0-corrupt.json"
+    bad.write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'other.db'}")
+    assert tracking.sync_pending(store) == (1, 0)  # the good one is logged all the same
+    assert "0-corrupt.json" in caplog.text
+    assert (store / tracking.PENDING_DIR / "unreadable" / "0-corrupt.json").exists()
+
+
+def test_two_syncs_at_once_do_not_log_a_run_twice(store):
+    import fcntl
+    import os
+
+    from zhpipe.errors import UserError
+
+    folder = store / tracking.PENDING_DIR
+    folder.mkdir(parents=True)
+    fd = os.open(folder / ".sync.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a sync in progress
+    try:
+        with pytest.raises(UserError, match="another `zhpipe tracking sync`"):
+            tracking.sync_pending(store)
+    finally:
+        os.close(fd)
+    assert tracking.sync_pending(store) == (0, 0)

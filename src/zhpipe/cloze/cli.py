@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 DEFAULT = "data/cloze"
 
 
 def cmd_cloze(args) -> int:
+    from zhpipe.cliio import check_output, load_artefact
     from zhpipe.cloze.data import (
         ClozeFormatError,
         ReadStats,
@@ -18,12 +20,16 @@ def cmd_cloze(args) -> int:
         write_answers,
     )
     from zhpipe.cloze.reader import Reader
+    from zhpipe.errors import UserError
 
     try:
-        reader = Reader.load(args.models)
+        if args.out:
+            check_output(args.out, [args.doc_query, args.answers])
         stats = ReadStats()
         items = read_doc_query(args.doc_query, stats)
-    except (FileNotFoundError, ClozeFormatError) as exc:
+        reader = load_artefact(Path(args.models) / "reader.keras", "train_cloze",
+                               lambda: Reader.load(args.models))
+    except (FileNotFoundError, ClozeFormatError, UserError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     skipped = stats.skipped_no_blank + stats.skipped_empty_passage

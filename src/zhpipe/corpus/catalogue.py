@@ -13,7 +13,7 @@ the checksum it had is recorded in the dataset's ``MANIFEST.json`` and reported,
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -78,7 +78,7 @@ class Dataset(Section):
     description: str
     licence: str
     homepage: str = ""
-    enabled: bool = True  # false: the stage records the dataset as disabled and fetches nothing
+    enabled: bool = True  # set from params.yaml's download.disabled, not in the catalogue
     url: str | None = None
     pypi: str | None = None
     archive: Literal["zip", "tar.gz", "tar"] | None = None
@@ -133,7 +133,7 @@ class Dataset(Section):
 
 
 class DownloadParams(Section):
-    """The ``download`` section of params.yaml."""
+    """The ``download`` section of params.yaml: the knobs; the datasets are in the catalogue."""
 
     mirror: str | None = None
     fetch_optional: bool = False
@@ -141,4 +141,27 @@ class DownloadParams(Section):
     timeout_s: float = Field(default=60.0, gt=0)
     max_extract_bytes: int = Field(default=4_000_000_000, gt=0)
     pip_args: list[str] = Field(default_factory=list)
+    disabled: list[str] = Field(default_factory=lambda: ["zhwiki"])
+
+
+class Catalogue(Section):
+    """``catalogue.yaml``: every dataset's source, licence and checksums."""
+
     catalogue: dict[str, Dataset] = Field(min_length=1)
+
+
+DEFAULT_CATALOGUE = "catalogue.yaml"
+
+
+def load_catalogue(path: str | Path, p: DownloadParams,
+                   params_path: str | Path = "params.yaml") -> dict[str, Dataset]:
+    """The datasets of ``path``, those named in ``download.disabled`` marked disabled."""
+    from zhpipe.params import ParamsError, read_params, validate
+
+    cat = validate(Catalogue, read_params(path), "", path).catalogue
+    unknown = sorted(set(p.disabled) - set(cat))
+    if unknown:
+        raise ParamsError(f"{params_path}: download.disabled: {', '.join(unknown)} not in {path} "
+                          f"(known: {', '.join(sorted(cat))})")
+    return {name: ds.model_copy(update={"enabled": False}) if name in p.disabled else ds
+            for name, ds in cat.items()}

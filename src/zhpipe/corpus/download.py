@@ -32,6 +32,7 @@ from zhpipe.corpus.extract import CorruptArchive, UnsafeArchive, extract_members
 from zhpipe.corpus.fetch import FetchError, http_get, pip_sdist
 from zhpipe.errors import UserError
 from zhpipe.fsutil import atomic_dir, atomic_write, write_json
+from zhpipe.params import ParamsError
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ class Settings:
         env = os.environ if env is None else env
         mirror = env.get(MIRROR_ENV) or p.mirror
         cache = env.get(CACHE_ENV) or os.path.join(os.path.expanduser("~"), ".cache", "zhpipe")
+        if mirror and not Path(mirror).is_dir():
+            # a typo would otherwise fall back to the network (minutes of retries offline)
+            where = f"${MIRROR_ENV}" if env.get(MIRROR_ENV) else "download.mirror in params.yaml"
+            raise ParamsError(f"{where}: {mirror}: no such folder; give the mirror's path "
+                              "(a folder laid out like shared/corpora) or unset it")
         return cls(mirror=Path(mirror).resolve() if mirror else None, cache=Path(cache),
                    fetch_optional=p.fetch_optional, retries=p.retries, timeout_s=p.timeout_s,
                    max_extract_bytes=p.max_extract_bytes, pip_args=tuple(p.pip_args))
@@ -87,8 +93,7 @@ def fetch_dataset(name: str, ds: Dataset, out_dir: str | os.PathLike, settings: 
                     "missing_optional": []}
         with atomic_dir(out_dir) as tmp:
             write_json(tmp / "MANIFEST.json", manifest)
-        log.info("%s: disabled in params (download.catalogue.%s.enabled); nothing fetched",
-                 name, name)
+        log.info("%s: disabled (params.yaml download.disabled); nothing fetched", name)
         return manifest
     use_mirror = in_mirror(ds, settings.mirror)
     source = f"mirror {settings.mirror}" if use_mirror else ds.source
@@ -116,19 +121,22 @@ def fetch_dataset(name: str, ds: Dataset, out_dir: str | os.PathLike, settings: 
         raise
     except FetchError as exc:
         if exc.status == 404:
-            hint = (f"the file is gone or moved: check download.catalogue.{name} in params.yaml, "
+            hint = (f"the file is gone or moved: check {name} in catalogue.yaml, "
                     f"or set {MIRROR_ENV} to an offline mirror that has it")
         elif exc.retryable:
             hint = (f"check the network or proxy and run again (partial downloads resume), or set "
                     f"{MIRROR_ENV} to an offline mirror")
         else:
-            hint = f"check download.catalogue.{name} in params.yaml and run again"
+            hint = f"check {name} in catalogue.yaml and run again"
         raise DownloadError(name, source, str(exc), hint) from exc
     except ChecksumMismatch as exc:
+        hint = ("the mirror's copy is not the catalogued file: replace it with a good copy "
+                f"(its MANIFEST.md gives the sha256), or unset the mirror to fetch {name} from "
+                "its source" if use_mirror else
+                "the bad copy was removed; run again to fetch it afresh")
         raise DownloadError(name, source, f"checksum mismatch: {exc}",
-                            "the bad copy was removed; run again to fetch it afresh. If upstream "
-                            "really changed the file, check it and update its sha256 in "
-                            "params.yaml") from exc
+                            f"{hint}. If upstream really changed the file, check it and update "
+                            "its sha256 in catalogue.yaml") from exc
     except UnsafeArchive as exc:
         raise DownloadError(name, source, f"unsafe archive: {exc}",
                             "nothing was extracted; do not use this archive, and report the "

@@ -8,23 +8,21 @@ DEFAULT = "data/couplet"
 
 
 def cmd_couplet(args) -> int:
+    from pathlib import Path
+
+    from zhpipe.cliio import argument_text, load_artefact, stdin_lines
     from zhpipe.couplet.data import CoupletError, check_upper
     from zhpipe.couplet.train import Couplet
+    from zhpipe.errors import UserError
 
-    try:
-        model = Couplet.load(args.models, args.model)
-    except FileNotFoundError as exc:
+    try:  # the input first: bad bytes are refused before the model is loaded
+        lines = [argument_text(u, i) for i, u in enumerate(args.upper, 1)] if args.upper \
+            else list(stdin_lines())
+        model = load_artefact(Path(args.models) / f"{args.model}.keras", "train_couplet",
+                              lambda: Couplet.load(args.models, args.model))
+    except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.upper:
-        lines = args.upper
-    else:
-        try:
-            lines = sys.stdin.read().splitlines()
-        except UnicodeDecodeError as exc:
-            print(f"error: stdin is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                  file=sys.stderr)
-            return 2
     # validate every line first; answer the good ones in one batch (grouped by length)
     good: list[tuple[int, str]] = []
     bad = 0

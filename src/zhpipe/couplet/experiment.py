@@ -16,6 +16,10 @@ from zhpipe.couplet.params import CoupletParams
 from zhpipe.couplet.train import KINDS, train_couplet
 from zhpipe.fsutil import write_lines
 
+#: Test pairs recorded with every model's output in the metrics (the report shows
+#: ``report.couplet_examples`` of them).
+EXAMPLES = 50
+
 
 def run_experiment(p: CoupletParams, couplet: Path, out: Path | None = None,
                    kinds: tuple[str, ...] = KINDS) -> dict:
@@ -70,5 +74,5 @@ def run_experiment(p: CoupletParams, couplet: Path, out: Path | None = None,
                          **{k: v for k, v in info.items()}}
     metrics["examples"] = [{"upper": u, "reference": r,
                             **{kind: outputs[kind][i] for kind in kinds}}
-                           for i, (u, r) in enumerate(zip(uppers, refs, strict=True))][: p.examples]
+                           for i, (u, r) in enumerate(zip(uppers, refs, strict=True))][:EXAMPLES]
     return metrics

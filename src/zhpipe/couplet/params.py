@@ -24,5 +24,4 @@ class CoupletParams(Section):
     distinct: bool = True
     no_copy: bool = True
     max_len: int = Field(default=64, ge=4)
-    examples: int = Field(default=20, ge=0)
     seed: int = 1

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 DEFAULT = "data/word2vec/vectors.npz"
 
 
 def _load(path: str):
+    from zhpipe.cliio import load_artefact
     from zhpipe.embeddings.evaluate import unit_rows
     from zhpipe.embeddings.io import load_npz
+    from zhpipe.errors import UserError
 
-    if not Path(path).exists():
-        print(f"error: {path}: no vectors; run the pipeline (word2vec stage) first",
-              file=sys.stderr)
+    try:
+        words, vectors, _ = load_artefact(path, "word2vec", lambda: load_npz(path))
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return None
-    words, vectors, _ = load_npz(path)
     return words, vectors, unit_rows(vectors)
+
+
+def _positive(text: str) -> int:
+    import argparse
+
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least 1")
+    return n
 
 
 def cmd_similar(args) -> int:
@@ -60,7 +73,7 @@ def cmd_analogy(args) -> int:
 def add_parsers(sub) -> None:
     s = sub.add_parser("similar", help="nearest words by cosine similarity")
     s.add_argument("word")
-    s.add_argument("-n", type=int, default=10)
+    s.add_argument("-n", type=_positive, default=10, help="how many neighbours (default 10)")
     s.add_argument("--vectors", default=DEFAULT)
     s.set_defaults(func=cmd_similar)
     a = sub.add_parser("analogy", help="A is to B as C is to ?")

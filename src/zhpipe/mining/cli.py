@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from zhpipe.corpus.text import CorpusError
+from zhpipe.errors import UserError
 
 
 def _mining_params(args):
@@ -34,12 +35,14 @@ def _mining_params(args):
 def cmd_mine(args) -> int:
     from tqdm.auto import tqdm
 
+    from zhpipe.cliio import check_output
     from zhpipe.mining.corpus_io import batches
     from zhpipe.mining.discover import count_shards, prune_and_estimate, select_candidates
     from zhpipe.mining.lexicon_io import show, write_lexicon
 
     p = _mining_params(args)
     files = [Path(f) for f in args.corpus]
+    check_output(args.out, [*files, *(args.background or [])])
     total = sum(f.stat().st_size for f in files if f.is_file())
     step = {"name": "counting"}
 
@@ -103,18 +106,8 @@ def domain_terms(target: Counter, background: Counter, min_count: int = 5, alpha
     return rows
 
 
-def stdin_lines():
-    """Lines of standard input, decoded one by one, so that a line that is not UTF-8 is named
-    (CorpusError) after every line before it was read."""
-    for line_no, raw in enumerate(sys.stdin.buffer, 1):
-        try:
-            yield raw.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError as exc:
-            raise CorpusError(f"standard input line {line_no} is not UTF-8 ({exc.reason}); "
-                              "convert it first, e.g. `iconv -f GB18030 -t UTF-8`") from None
-
-
 def stdin_batches(batch_chars: int):
+    from zhpipe.cliio import stdin_lines
     from zhpipe.mining.corpus_io import batched
 
     return batched(stdin_lines(), batch_chars)
@@ -141,13 +134,11 @@ def _segmenter(args):
 
 
 def _tagger(folder: str, name: str):
+    from zhpipe.cliio import load_artefact
     from zhpipe.tagging.tagger import Tagger
 
-    if not (Path(folder) / f"{name}.keras").exists():
-        stage = "train_seg" if name == "seg" else "train_ner"
-        raise CorpusError(f"{folder}/{name}.keras: no model; run the {stage} stage first "
-                          f"(snakemake --cores all {stage})")
-    return Tagger.load(folder, name)
+    stage = "train_seg" if name == "seg" else "train_ner"
+    return load_artefact(Path(folder) / f"{name}.keras", stage, lambda: Tagger.load(folder, name))
 
 
 def _filter_stdin(batch_chars: int, load, render) -> int:
@@ -159,7 +150,7 @@ def _filter_stdin(batch_chars: int, load, render) -> int:
             for line, result in zip(batch, fn(batch), strict=True):
                 sys.stdout.write(render(line, result) + "\n")
             sys.stdout.flush()
-    except CorpusError as exc:
+    except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

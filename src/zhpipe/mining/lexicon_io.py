@@ -68,8 +68,13 @@ def read_lexicon_counts(path: str | os.PathLike) -> dict[str, float]:
             c = float(parts[1]) if len(parts) > 1 and parts[1] else 1.0
         except ValueError:
             raise CorpusError(f"{path}:{no}: the count {parts[1]!r} is not a number") from None
-        if not word or any(ch.isspace() for ch in word) or c <= 0 or math.isnan(c):
-            raise CorpusError(f"{path}:{no}: expected 'word<TAB>count' with a positive count, "
-                              f"got {line!r}")
+        if not word or any(ch.isspace() for ch in word) or not 0 < c < math.inf:
+            raise CorpusError(f"{path}:{no}: expected 'word<TAB>count' with a positive, finite "
+                              f"count, got {line!r}")
         counts[word] = counts.get(word, 0.0) + c
+    if not counts:
+        raise CorpusError(f"{path}: no words (only a header or empty lines); give a lexicon of "
+                          "'word<TAB>count' lines, e.g. one `zhpipe mine` wrote")
+    if not math.isfinite(sum(counts.values())):
+        raise CorpusError(f"{path}: the counts add up to more than a float holds; scale them down")
     return counts

@@ -103,7 +103,7 @@ def section_datasets(metrics: dict[str, dict], out: Path) -> Section | None:
                          "seconds": m["seconds"]})
     if not rows:
         return None
-    text = ("Each file is checked against the checksum in the catalogue (params.yaml) before any "
+    text = ("Each file is checked against the checksum in the catalogue (catalogue.yaml) before any "
             "stage reads it. 'unverified' counts files whose upstream publishes no checksum: "
             "they are accepted on first use and their sha256 is recorded in "
             "data/raw/&lt;dataset&gt;/MANIFEST.json. A mirror copy that is not identical to "
@@ -202,6 +202,7 @@ def section_word2vec(metrics: dict[str, dict], out: Path) -> Section | None:
     m = metrics.get("word2vec")
     if m is None:
         return None
+    m = {**m, **metrics.get("eval_word2vec", {})}
     ca8 = m.get("ca8", {})
     rows = []
     for name in ("morphological", "semantic"):
@@ -424,10 +425,15 @@ def render(sections: list[Section], title: str) -> tuple[str, str]:
     return "\n".join(h), "\n".join(md)
 
 
-def build_report(metrics_dir: str | Path, out_dir: str | Path, title: str) -> dict:
+def build_report(metrics_dir: str | Path, out_dir: str | Path, title: str,
+                 couplet_examples: int = 20) -> dict:
+    """Write the report; ``couplet_examples``: how many of the recorded test couplets to show."""
     out_dir = Path(out_dir)
     metrics = load_metrics(metrics_dir)
     metrics.pop("report", None)
+    if "examples" in metrics.get("train_couplet", {}):
+        metrics["train_couplet"]["examples"] = \
+            metrics["train_couplet"]["examples"][:couplet_examples]
     sections = [s for f in SECTIONS if (s := f(metrics, out_dir)) is not None]
     page, md = render(sections, title)
     write_text(out_dir / "index.html", page)
