@@ -10,7 +10,7 @@
   that editing a file inside reruns the stage (a folder's own mtime does not change then);
 * output: the stage's outs; an out without a file suffix is a folder (``directory()``);
 * threads: ``meta.threads`` (default 1): a whole number, or a share of ``--cores`` (0.5: half,
-  at least 1); the rule passes it to the stage as ``$ZHPIPE_THREADS``, so that
+  at least 1; 1.0: all); the rule passes it to the stage as ``$ZHPIPE_THREADS``, so that
   ``snakemake --cores N`` never runs more threads than N;
 * params: the command, and the values of the params.yaml keys the stage lists, so that changing
   one of them reruns exactly that stage (Snakemake's ``params`` rerun trigger).
@@ -106,9 +106,10 @@ def load_stages(root: str | Path = ".") -> list[Stage]:
             outs = [o.def_path for o in st.outs]
             threads = (st.meta or {}).get("threads", 1)
             if not (isinstance(threads, int) and threads >= 1 or
-                    isinstance(threads, float) and 0 < threads < 1):
+                    isinstance(threads, float) and 0 < threads <= 1):
                 raise ValueError(f"dvc.yaml: {st.addressing}: meta.threads must be a whole "
-                                 f"number >= 1 or a share of the cores in (0, 1), not {threads!r}")
+                                 f"number >= 1 or a share of the cores in (0, 1.0], not "
+                                 f"{threads!r}")
             raw.append((st.addressing, st.cmd, deps, outs, params, threads))
     produced = {o for _, _, _, outs, _, _ in raw for o in outs}
     stages = []
@@ -121,8 +122,8 @@ def load_stages(root: str | Path = ".") -> list[Stage]:
 
 def rule_threads(stage: Stage, cores: int | None) -> int:
     """The threads of ``stage``'s rule under ``--cores cores``: a whole number as declared; a
-    share (0.5) of the cores, at least 1, so that two such stages run side by side on 2 cores
-    and each gets 8 threads on 16."""
+    share of the cores (0.5: half, at least 1, so that two such stages run side by side on 2
+    cores and each gets 8 threads on 16; 1.0: all of them)."""
     if isinstance(stage.threads, int):
         return stage.threads
     return max(1, int((cores or 1) * stage.threads))
