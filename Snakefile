@@ -28,6 +28,7 @@ for st in STAGES:
             # (DVC's side: persist: true), so a failed run never destroys the last good output
             [update(directory(o)) if is_dir_out(o) else update(o) for o in st.outs],
         threads: rule_threads(st, workflow.cores)
+        priority: st.priority
         params:
             cmd=st.cmd,
             values=params_fingerprint(st),

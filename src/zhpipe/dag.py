@@ -35,7 +35,8 @@ class Stage:
     deps: tuple[str, ...]
     outs: tuple[str, ...]
     params: dict
-    threads: float = 1  # dvc.yaml meta.threads: a count, or a share of --cores below 1
+    threads: float = 1  # dvc.yaml meta.threads: a count, or a share of --cores up to 1.0
+    priority: int = 0  # dvc.yaml meta.priority: Snakemake starts higher ones first
 
     @property
     def rule_name(self) -> str:
@@ -110,13 +111,14 @@ def load_stages(root: str | Path = ".") -> list[Stage]:
                 raise ValueError(f"dvc.yaml: {st.addressing}: meta.threads must be a whole "
                                  f"number >= 1 or a share of the cores in (0, 1.0], not "
                                  f"{threads!r}")
-            raw.append((st.addressing, st.cmd, deps, outs, params, threads))
-    produced = {o for _, _, _, outs, _, _ in raw for o in outs}
+            priority = int((st.meta or {}).get("priority", 0))
+            raw.append((st.addressing, st.cmd, deps, outs, params, threads, priority))
+    produced = {o for _, _, _, outs, _, _, _ in raw for o in outs}
     stages = []
-    for name, cmd, deps, outs, params, threads in raw:
+    for name, cmd, deps, outs, params, threads, priority in raw:
         expanded = [f for d in deps for f in _expand(root, d, produced)]
         stages.append(Stage(name, cmd if isinstance(cmd, str) else " && ".join(cmd),
-                            tuple(expanded), tuple(outs), params, threads))
+                            tuple(expanded), tuple(outs), params, threads, priority))
     return stages
 
 

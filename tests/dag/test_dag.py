@@ -88,8 +88,9 @@ def test_every_stage_declares_its_threads_and_the_rule_passes_them(stages):
     from zhpipe.dag import rule_threads
 
     by_name = {st.name: st for st in stages}
-    assert by_name["train_seg"].threads == 0.5 and by_name["report"].threads == 1
-    assert [rule_threads(by_name["train_seg"], c) for c in (1, 2, 16)] == [1, 1, 8]
+    assert by_name["train_couplet"].threads == 0.5 and by_name["report"].threads == 1
+    assert [rule_threads(by_name["train_couplet"], c) for c in (1, 2, 16)] == [1, 1, 8]
+    assert [rule_threads(by_name["train_cloze"], c) for c in (1, 2, 16)] == [1, 2, 16]
     assert rule_threads(by_name["report"], 16) == 1
     assert "ZHPIPE_THREADS={threads}" in (ROOT / "Snakefile").read_text(encoding="utf-8")
 

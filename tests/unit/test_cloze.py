@@ -318,7 +318,8 @@ def test_gated_attention_weighs_query_positions_and_ignores_padding():
 
 
 def test_own_vectors_learn_the_passages_words_and_never_the_blanked_sentence(tmp_path):
-    from zhpipe.cloze.vectors import passage_sentences, train_vectors
+    from zhpipe.cloze.data import passage_sentences
+    from zhpipe.cloze.vectors import train_vectors
 
     (tmp_path / "v.doc_query").write_text(DOC_QUERY, encoding="utf-8")
     items = read_doc_query(tmp_path / "v.doc_query")

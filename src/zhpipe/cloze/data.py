@@ -172,3 +172,22 @@ def item_stats(items: list[ClozeItem]) -> dict:
             if answers else 0,
             "distinct_answers": len(set(answers)),
             "answer_in_passage": round(100 * in_passage / max(len(answers), 1), 2)}
+
+
+#: The training text of the cloze_items stage (one segmented sentence a line), which the
+#: cloze_vectors stage learns its vectors from.
+TEXT_FILE = "text.txt"
+
+
+def passage_sentences(items: Iterable[ClozeItem]) -> list[list[str]]:
+    """The passages' sentences (one per line in the doc_query files), without the ones holding
+    the blank; a sentence repeated across passages (one story, several queries) counts once."""
+    out: list[list[str]] = []
+    seen: set[tuple[str, ...]] = set()
+    for it in items:
+        for sent in it.passage:
+            key = tuple(sent)
+            if sent and BLANK not in key and key not in seen:
+                seen.add(key)
+                out.append(list(sent))
+    return out

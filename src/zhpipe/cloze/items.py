@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from zhpipe.cloze.data import (
+    TEXT_FILE,
     attach_answers,
     item_stats,
+    passage_sentences,
     read_answers,
     read_doc_query,
     write_answers,
@@ -25,7 +27,6 @@ from zhpipe.cloze.generate import (
     read_tagged,
 )
 from zhpipe.cloze.params import ItemsParams
-from zhpipe.cloze.vectors import TEXT_FILE, passage_sentences
 from zhpipe.corpus.text import CorpusError
 from zhpipe.fsutil import write_lines
 

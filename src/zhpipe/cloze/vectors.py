@@ -13,28 +13,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from zhpipe.cloze.data import BLANK, ClozeItem, read_doc_query
+from zhpipe.cloze.data import TEXT_FILE, passage_sentences, read_doc_query
 from zhpipe.cloze.params import VectorsParams
 from zhpipe.corpus.text import CorpusError
-
-
-def passage_sentences(items: Iterable[ClozeItem]) -> list[list[str]]:
-    """The passages' sentences (one per line in the doc_query files), without the ones holding
-    the blank; a sentence repeated across passages (one story, several queries) counts once."""
-    out: list[list[str]] = []
-    seen: set[tuple[str, ...]] = set()
-    for it in items:
-        for sent in it.passage:
-            key = tuple(sent)
-            if sent and BLANK not in key and key not in seen:
-                seen.add(key)
-                out.append(list(sent))
-    return out
 
 
 def train_vectors(sentences: Sequence[list[str]], *, dim: int, window: int, negative: int,
@@ -55,7 +41,6 @@ def train_vectors(sentences: Sequence[list[str]], *, dim: int, window: int, nega
 
 
 VECTORS = "vectors.npz"
-TEXT_FILE = "text.txt"  # written by the cloze_items stage
 
 
 def make_vectors(p: VectorsParams, items: Path, cmrc: Path, word2vec: Path | None,

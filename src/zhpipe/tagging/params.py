@@ -59,6 +59,7 @@ class SegParams(TaggerParams):
 
     seg_train: Literal["pd1998", "pku", "msr"] = "pd1998"
     feature_folds: int = Field(default=2, ge=2)
+    fold_epochs: int = Field(default=3, ge=1)
 
 
 class NerParams(TaggerParams):

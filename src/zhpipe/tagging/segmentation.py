@@ -43,8 +43,8 @@ def run_segmenter(p: SegParams, pd1998: Path, sighan: Path, lexicon: Path, out: 
     if p.seg_train == "pd1998":
         tags, fold_info = cross_tags(texts, [words_to_bmes(ws) for _, _, ws in ner_train],
                                      SEG_TAGS, lex, dev_f1, folds=p.feature_folds,
-                                     epochs=p.epochs, patience=p.patience, **kw)
-        feats = {"folds": p.feature_folds,
+                                     epochs=p.fold_epochs, patience=p.patience, **kw)
+        feats = {"folds": p.feature_folds, "fold_epochs": p.fold_epochs,
                  "fold_dev_f1": [round(i["best_dev"] * 100, 2) for i in fold_info]}
     else:  # this segmenter never saw the 1998 sentences: it tags them itself
         tags, feats = seg.tag(texts), {"folds": 0}
