@@ -24,9 +24,10 @@ for st in STAGES:
         input:
             st.deps,
         output:
-            # update(): not deleted before the job, backed up, and restored if the job fails
-            # (DVC's side: persist: true), so a failed run never destroys the last good output
-            [update(directory(o)) if is_dir_out(o) else update(o) for o in st.outs],
+            # Not update(): it restores a failed job's outputs with a new mtime, so that a code
+            # edit made before the failure no longer reruns the stage (see the closing note of
+            # issue 18). Snakemake still deletes a stage's outputs before running it.
+            [directory(o) if is_dir_out(o) else o for o in st.outs],
         threads: rule_threads(st, workflow.cores)
         priority: st.priority
         params:

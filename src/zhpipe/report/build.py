@@ -257,6 +257,9 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
     if seg_m is None and ner_m is None:
         return None
     m = {**(ner_m or {}), **(seg_m or {})}
+    names_dict = (ner_m or {}).get("dictionary") or {}
+    if m.get("dictionary") and names_dict.get("name_words"):  # the names tagger's gazetteer
+        m["dictionary"] = {**m["dictionary"], "name_words": names_dict["name_words"]}
     rows = [{"test set": std.upper(), "F1": m[std]["f1"], "precision": m[std]["precision"],
              "recall": m[std]["recall"], "OOV recall": m[std]["oov_recall"],
              "OOV rate": m[std]["oov_rate"],
