@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass
@@ -133,3 +134,60 @@ def rule_threads(stage: Stage, cores: int | None) -> int:
 
 def params_fingerprint(stage: Stage) -> str:
     return json.dumps(stage.params, sort_keys=True, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- code deps (tests, make deps)
+def module_file(module: str, src: Path) -> Path | None:
+    """The file of a ``zhpipe`` module under ``src`` (a module or a package)."""
+    base = src.joinpath(*module.split("."))
+    for cand in (base.with_suffix(".py"), base / "__init__.py"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def runs_code(init: Path) -> bool:
+    """An ``__init__.py`` of nothing but a docstring runs no code: editing it changes nothing."""
+    body = ast.parse(init.read_text(encoding="utf-8")).body
+    return any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in body)
+
+
+def _imports(path: Path, src: Path) -> set[str]:
+    """Every ``zhpipe`` module named by an import anywhere in the file (lazy imports inside
+    functions too: they run when that branch does), with its parent packages."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            # `from zhpipe.pkg import mod` names a module; `from zhpipe.mod import func` does not
+            names |= {f"{node.module}.{a.name}" for a in node.names
+                      if module_file(f"{node.module}.{a.name}", src)}
+    mods = set()
+    for name in names:
+        parts = name.split(".")
+        if parts[0] != "zhpipe":
+            continue
+        mods |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+    return mods
+
+
+def code_deps(script: Path, root: Path) -> set[str]:
+    """Files (relative to ``root``) whose code runs when ``script`` runs: the script and every
+    ``zhpipe`` module it imports, transitively, found with ``ast`` (nothing is imported)."""
+    src = root / "src"
+    seen: set[Path] = set()
+    todo = [script]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for mod in _imports(path, src):
+            f = module_file(mod, src)
+            if f is None:
+                raise ValueError(f"{path}: imports {mod}, which is not in src/")
+            todo.append(f)
+    return {p.relative_to(root).as_posix() for p in seen
+            if p.name != "__init__.py" or runs_code(p)}
