@@ -4,10 +4,12 @@
 import os
 import subprocess
 
-from zhpipe import runlock, tracking
+from zhpipe import runlock, snakemake_outputs, tracking
 from zhpipe.dag import is_dir_out, load_stages, params_fingerprint, rule_threads
 
 STAGES = load_stages(workflow.basedir)
+# update() outputs: kept through a failed run, and restored with their own timestamps.
+snakemake_outputs.install()
 
 
 rule all:
@@ -24,10 +26,9 @@ for st in STAGES:
         input:
             st.deps,
         output:
-            # Not update(): it restores a failed job's outputs with a new mtime, so that a code
-            # edit made before the failure no longer reruns the stage (see the closing note of
-            # issue 18). Snakemake still deletes a stage's outputs before running it.
-            [directory(o) if is_dir_out(o) else o for o in st.outs],
+            # update(): not deleted before the job; the stage swaps in new ones only when it
+            # succeeds (zhpipe.fsutil), and a failed job's are restored as they were.
+            [update(directory(o)) if is_dir_out(o) else update(o) for o in st.outs],
         threads: rule_threads(st, workflow.cores)
         priority: st.priority
         params:
