@@ -42,6 +42,7 @@ bench: venv
 	@for b in bench/*.py; do $(BIN)/python $$b; done
 
 ui: venv
+	$(BIN)/zhpipe tracking uri  # in a copied checkout, points the store's artefact paths here
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db
 
 # Regenerate the lock after editing requirements/requirements.in (needs uv: pip install uv).

@@ -138,6 +138,7 @@ def cmd_tracking(args) -> int:
         done, left = tracking.sync_pending(Path.cwd())
         print(f"logged {done} queued run(s); {left} still queued")
         return 1 if left else 0
+    tracking.relocate_if_moved(Path.cwd())  # a copied checkout's store: its own artefacts
     print(tracking.tracking_uri(Path.cwd()))
     return 0
 

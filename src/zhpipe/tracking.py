@@ -6,6 +6,9 @@ the git commit and a pipeline-run id, and is nested under one parent run per pip
 
 Store: ``$MLFLOW_TRACKING_URI`` if set, else ``tracking.uri`` in params.yaml, else an sqlite
 database ``mlflow.db`` at the project root (absolute path) with artefacts in ``mlartifacts/``.
+MLflow stores artefact locations as absolute paths; when that store is used from a checkout that
+was copied or moved with it, the paths are first pointed at this checkout's ``mlartifacts/``
+(:func:`relocate_local_store`), so that a copy never writes into the original project.
 Under Snakemake the store and the parent run are created in ``onstart``, before parallel stages
 start (concurrent first use of a fresh sqlite store crashes MLflow).
 
@@ -57,7 +60,11 @@ def tracking_uri(root: Path | None = None) -> str:
                 "tracking", {}).get("uri")
             if uri:
                 return str(uri)
-    return f"sqlite:///{root / 'mlflow.db'}"
+    return default_uri(root)
+
+
+def default_uri(root: Path) -> str:
+    return f"sqlite:///{Path(root).resolve() / 'mlflow.db'}"
 
 
 def runner() -> str:
@@ -118,12 +125,53 @@ def _client(uri: str):
     return MlflowClient(tracking_uri=uri)
 
 
+def relocate_local_store(uri: str, root: Path, artifact_location: str) -> bool:
+    """Point the default store's artefact paths at ``root/mlartifacts`` if they name another one.
+
+    Only the project's own store (``mlflow.db`` at ``root``, the default) is touched, and only
+    paths that end in ``/mlartifacts``: the store and its artefacts were copied or moved together
+    (``cp -r``, ``mv``, a clone of a workspace), and the old paths name the original project,
+    which may be gone or, worse, still there to be written into. MLflow has no call to change an
+    experiment's location, so the three columns that hold one are rewritten in one transaction."""
+    root = Path(root).resolve()
+    if uri != default_uri(root):
+        return False
+    here = (root / "mlartifacts").as_uri()
+    old = artifact_location.rstrip("/")
+    if old == here or not old.endswith("/mlartifacts"):
+        return False
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(root / "mlflow.db", timeout=30)) as db, db:
+        n = len(old)
+        db.execute("UPDATE experiments SET artifact_location = ? WHERE artifact_location = ?",
+                   (here, artifact_location))
+        for table, column in (("runs", "artifact_uri"), ("logged_models", "artifact_location")):
+            with contextlib.suppress(sqlite3.OperationalError):  # a table older MLflows lack
+                db.execute(f"UPDATE {table} SET {column} = ? || substr({column}, ?) "
+                           f"WHERE substr({column}, 1, ?) = ? AND substr({column}, ?, 1) = '/'",
+                           (here, n + 1, n, old, n + 1))
+    log.warning("MLflow: %s held artefact paths under %s (the checkout it was copied or moved "
+                "from); they now point at %s", root / "mlflow.db", old, here)
+    return True
+
+
+def relocate_if_moved(root: Path) -> bool:
+    """:func:`relocate_local_store` for the project's default store, if it exists."""
+    uri = tracking_uri(root)
+    if uri != default_uri(root) or not (Path(root) / "mlflow.db").exists():
+        return False
+    exp = _client(uri).get_experiment_by_name(EXPERIMENT)
+    return exp is not None and relocate_local_store(uri, root, exp.artifact_location or "")
+
+
 def ensure_experiment(uri: str, root: Path | None = None) -> str:
     """Create the store and the ``zhpipe`` experiment if needed; return the experiment id."""
     root = project_root() if root is None else root
     client = _client(uri)
     exp = client.get_experiment_by_name(EXPERIMENT)
     if exp is not None:
+        relocate_local_store(uri, root, exp.artifact_location or "")
         return exp.experiment_id
     location = None
     if not uri.startswith(("http://", "https://", "databricks")):
@@ -189,9 +237,11 @@ def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.
     """Write ``metrics_path`` (atomically), then log the stage run to MLflow or queue it."""
     root = project_root() if root is None else Path(root)
     write_json(metrics_path, metrics, ascii=True)  # DVC reads it as metrics
+    uri = tracking_uri(root)
     record = {
         "stage": stage,
-        "tracking_uri": tracking_uri(root),
+        # None: the project's own store, wherever the checkout is when the record is logged
+        "tracking_uri": None if uri == default_uri(root) else uri,
         "tags": _tags(stage, runner(), pipeline_run_id(), root),
         "parent_run_id": os.environ.get(ENV_PARENT),
         "params": {k: str(v)[:_MAX_PARAM] for k, v in flatten(params).items()},
@@ -214,7 +264,7 @@ def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.
                 dest = files / str(i) / Path(art).name
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(art, dest)
-                kept.append(str(dest))
+                kept.append(str(dest.relative_to(root)))  # the checkout may move before sync
         record["artifacts"] = kept
         write_json(path, record)
         log.warning("MLflow could not log the run (%s: %s); outputs and %s are written, the "
@@ -246,7 +296,7 @@ def mlflow_key(name: str) -> str:
 
 def log_record(record: dict, root: Path) -> str:
     """Log one stage record (as built by ``record_stage``) as an MLflow run; return its id."""
-    uri = record["tracking_uri"]
+    uri = record["tracking_uri"] or tracking_uri(root)
     if not _reachable(uri):
         raise ConnectionError(f"tracking server {uri} is unreachable")
     client = _client(uri)
@@ -267,8 +317,9 @@ def log_record(record: dict, root: Path) -> str:
         for i in range(0, max(len(params), len(metrics)), 100):
             client.log_batch(rid, metrics=metrics[i:i + 100], params=params[i:i + 100])
         for art in record["artifacts"]:
-            if Path(art).is_file() and Path(art).stat().st_size < 20_000_000:
-                client.log_artifact(rid, art)
+            art = Path(root, art)  # a queued copy's path is relative to the checkout
+            if art.is_file() and art.stat().st_size < 20_000_000:
+                client.log_artifact(rid, str(art))
         client.set_terminated(rid)
     except Exception:
         # The caller queues the whole record; a half-logged run would sit next to the synced one.

@@ -146,3 +146,65 @@ def test_two_syncs_at_once_do_not_log_a_run_twice(store):
     finally:
         os.close(fd)
     assert tracking.sync_pending(store) == (0, 0)
+
+
+def test_a_copied_checkout_logs_into_its_own_artefacts(tmp_path, store, monkeypatch):
+    """Issue 18: the experiment's artifact_location is absolute, so a copied or moved checkout
+    wrote its artefacts into the original project (fails on 5824bcc)."""
+    import shutil
+
+    from mlflow.tracking import MlflowClient
+
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "curve.json").write_text("1", encoding="utf-8")
+    tracking.record_stage("mine_words", {"k": 1}, {"n": 1}, first / "m.json",
+                          artifacts=[first / "curve.json"], root=first)
+    copy = tmp_path / "copy"
+    shutil.copytree(first, copy)
+    monkeypatch.chdir(copy)
+    tracking.record_stage("mine_words", {"k": 2}, {"n": 2}, copy / "m.json", root=copy)
+    uri = tracking.tracking_uri(copy)
+    assert uri == f"sqlite:///{copy / 'mlflow.db'}"
+    exp = MlflowClient(uri).get_experiment_by_name(tracking.EXPERIMENT)
+    assert exp.artifact_location == (copy / "mlartifacts").as_uri()
+    runs = _runs(uri)
+    assert len(runs) == 2
+    for run in runs:  # the old run's artefacts, copied along, are found in the copy too
+        assert run.info.artifact_uri.startswith((copy / "mlartifacts").as_uri() + "/")
+        got = MlflowClient(uri).download_artifacts(run.info.run_id, "m.json", str(copy / "dl"))
+        assert json.loads(open(got, encoding="utf-8").read())["n"] in (1, 2)
+    # nothing of the copy's second run went into the first checkout
+    assert len(list((first / "mlartifacts").iterdir())) == 1
+    assert tracking.relocate_if_moved(copy) is False  # done once; the first is untouched
+    assert tracking.relocate_if_moved(first) is False
+
+
+def test_a_run_queued_before_the_checkout_moved_is_logged_in_the_new_place(tmp_path, store,
+                                                                             monkeypatch):
+    """The queue held the default store's absolute URI and absolute paths of its copies."""
+    import shutil
+
+    from mlflow.tracking import MlflowClient
+
+    def refuse(self, *a, **k):
+        raise RuntimeError("refused")
+
+    log_batch = MlflowClient.log_batch
+    monkeypatch.setattr(MlflowClient, "log_batch", refuse)  # e.g. the database was locked
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "curve.json").write_text("then", encoding="utf-8")
+    tracking.record_stage("mine_words", {"k": 1}, {"n": 1}, first / "m.json",
+                          artifacts=[first / "curve.json"], root=first)
+    assert len(list((first / tracking.PENDING_DIR).glob("*.json"))) == 1
+    monkeypatch.setattr(MlflowClient, "log_batch", log_batch)
+    moved = tmp_path / "moved"
+    shutil.move(first, moved)
+    assert tracking.sync_pending(moved) == (1, 0)
+    (run,) = _runs(tracking.tracking_uri(moved))  # the moved checkout's own store
+
+    names = {a.path for a in MlflowClient(tracking.tracking_uri(moved)).list_artifacts(
+        run.info.run_id)}
+    assert names == {"m.json", "curve.json"}
+    assert not first.exists()
