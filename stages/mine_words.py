@@ -58,8 +58,10 @@ def main(argv=None):
         for th in p.curve_thresholds:
             lex = prune_and_estimate(miner, passes, before, th, iterations=1)
             point = {"prune_threshold": th, "lexicon_size": len(lex)}
-            for std, s in evaluate_sighan(lex.segmenter().segment_lines, args.sighan).items():
-                point[f"{std}_f1"] = round(s.f1 * 100, 2)
+            if args.sighan:  # optional: a corpus of one's own has no test set
+                for std, s in evaluate_sighan(lex.segmenter().segment_lines,
+                                              args.sighan).items():
+                    point[f"{std}_f1"] = round(s.f1 * 100, 2)
             curve.append(point)
         write_json(out / "curve.json", curve)
         if args.plot:
