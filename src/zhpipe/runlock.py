@@ -18,7 +18,7 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from zhpipe.errors import UserError
@@ -31,10 +31,11 @@ class RunLocked(UserError):
     """Another run of the pipeline holds the lock."""
 
 
-def acquire(root: str | os.PathLike, holder: str) -> int:
-    """Take the lock of the project at ``root`` for ``holder`` (a description); returns the
-    file descriptor that holds it (closing it, or exiting, releases the lock)."""
-    path = Path(root) / LOCK_FILE
+def hold(path: str | os.PathLike, holder: str, busy: Callable[[str], Exception]) -> int:
+    """Take the ``flock`` on ``path`` for ``holder`` (a description, written into the file);
+    return the file descriptor that holds it. If another process holds it, raise
+    ``busy(what the file says of that holder)``."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -42,12 +43,20 @@ def acquire(root: str | os.PathLike, holder: str) -> int:
     except BlockingIOError:
         info = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "another process"
         os.close(fd)
-        raise RunLocked(f"{path}: held by {info}. Another run of this pipeline is building its "
-                        "outputs; wait for it to finish, then run again") from None
+        raise busy(info) from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{holder}, pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n"
               .encode(), 0)
     return fd
+
+
+def acquire(root: str | os.PathLike, holder: str) -> int:
+    """Take the lock of the project at ``root`` for ``holder`` (a description); returns the
+    file descriptor that holds it (closing it, or exiting, releases the lock)."""
+    path = Path(root) / LOCK_FILE
+    return hold(path, holder, lambda info: RunLocked(
+        f"{path}: held by {info}. Another run of this pipeline is building its outputs; wait "
+        "for it to finish, then run again"))
 
 
 def release(fd: int) -> None:

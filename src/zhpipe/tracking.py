@@ -335,20 +335,14 @@ def sync_pending(root: Path | None = None) -> tuple[int, int]:
     One sync at a time (a second one stops, naming the first): two would log a run twice. A
     queued file that cannot be read is moved to ``pending/unreadable/``, named in a warning, and
     the others are logged."""
-    import fcntl
-
     from zhpipe.errors import UserError
+    from zhpipe.runlock import hold, release
 
     root = project_root() if root is None else Path(root)
     folder = root / PENDING_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = os.open(folder / ".sync.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(lock)
-        raise UserError(f"{folder}: another `zhpipe tracking sync` is logging these runs; "
-                        "wait for it to finish") from None
+    lock = hold(folder / ".sync.lock", "zhpipe tracking sync", lambda info: UserError(
+        f"{folder}: another `zhpipe tracking sync` ({info}) is logging these runs; wait for "
+        "it to finish"))
     try:
         pending = sorted(folder.glob("*.json"))
         done = unreadable = 0
@@ -377,4 +371,4 @@ def sync_pending(root: Path | None = None) -> tuple[int, int]:
             done += 1
         return done, len(pending) - done - unreadable
     finally:
-        os.close(lock)
+        release(lock)
