@@ -201,3 +201,10 @@ def test_gensim_vectors_are_the_same_in_every_process():
                            check=True, env={**os.environ, "PYTHONHASHSEED": h}).stdout
             for h in ("1", "2")]
     assert outs[0] == outs[1] and outs[0].startswith("[[")
+
+
+def test_an_empty_vocabulary_round_trips_as_no_words(tmp_path):
+    """cloze_vectors with source none writes no words; it came back as [""], one empty word."""
+    save_npz(tmp_path / "v.npz", [], np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
+    words, vectors, counts = load_npz(tmp_path / "v.npz")
+    assert words == [] and vectors.shape == (0, 4) and counts.shape == (0,)

@@ -40,9 +40,7 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
 
     train, dev = read_items(items, TRAIN), read_items(items, DEV)
     exclude = set((items / EXCLUDE).read_text(encoding="utf-8").split())
-    init_words, init_vectors, _ = load_npz(vectors)
-    if init_words == [""]:  # an empty vocabulary (source: none)
-        init_words = []
+    init_words, init_vectors, _ = load_npz(vectors)  # no words when the source is none
     vocab = WordVocab.build(train, p.min_count, p.max_vocab, p.oov_slots, extra=init_words,
                             exclude=exclude)
     init = None

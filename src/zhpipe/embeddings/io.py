@@ -29,7 +29,8 @@ def save_npz(path: str | os.PathLike, words: list[str], vectors: np.ndarray,
 
 def load_npz(path: str | os.PathLike) -> tuple[list[str], np.ndarray, np.ndarray]:
     with np.load(Path(path), allow_pickle=False) as z:
-        return str(z["words"]).split("\n"), z["vectors"], z["counts"]
+        words = str(z["words"])
+        return (words.split("\n") if words else []), z["vectors"], z["counts"]
 
 
 def save_vocab(path: str | os.PathLike, words: list[str], counts: np.ndarray) -> None:
