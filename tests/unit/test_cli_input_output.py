@@ -5,6 +5,7 @@ or "File not found" for a file that exists."""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import zipfile
@@ -133,3 +134,64 @@ def test_outputs_get_the_modes_of_the_umask(tmp_path):
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "d").stat().st_mode & 0o777 == 0o755
     assert (tmp_path / "d" / "b.txt").stat().st_mode & 0o777 == 0o644
+
+
+class _SpyTagger:
+    """Tags 江泽民 PER and 北京 LOC; remembers the longest text it was given."""
+
+    longest = 0
+
+    def tag(self, texts):
+        _SpyTagger.longest = max([_SpyTagger.longest, *map(len, texts)])
+        out = []
+        for text in texts:
+            tags = ["O"] * len(text)
+            for name, typ in (("江泽民", "PER"), ("北京", "LOC")):
+                start = text.find(name)
+                while start >= 0:
+                    tags[start:start + len(name)] = [f"B-{typ}"] + [f"I-{typ}"] * (len(name) - 1)
+                    start = text.find(name, start + 1)
+            out.append(tags)
+        return out
+
+
+def test_one_huge_line_is_tagged_in_bounded_pieces(monkeypatch, capsys):
+    """Issue 18: one 50 MB line went to the model whole (6.2 / 10.7 GB for the CRF / names
+    tagger). The model now sees pieces of at most PIECE_CHARS, and the offsets are the line's."""
+    import io
+    import json
+
+    from zhpipe.mining import cli
+
+    sentence = "江泽民在北京会见了客人。"
+    line = sentence * 3000  # 36,000 characters, one line
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"北京\n\n{line}\n"))
+    monkeypatch.setattr(cli, "_tagger", lambda folder, name: _SpyTagger())
+    assert cli.cmd_ner(argparse.Namespace(crf_dir="x", batch_chars=10_000)) == 0
+    short, empty, long = (json.loads(x) for x in capsys.readouterr().out.splitlines())
+    assert short == {"text": "北京", "entities": [
+        {"type": "LOC", "start": 0, "end": 2, "text": "北京"}]}
+    assert empty == {"text": "", "entities": []}
+    assert long["text"] == line and len(long["entities"]) == 6000
+    for ent in long["entities"]:
+        assert line[ent["start"]:ent["end"]] == ent["text"] in ("江泽民", "北京")
+    assert _SpyTagger.longest <= cli.PIECE_CHARS
+
+
+def test_one_huge_line_is_segmented_in_pieces_into_one_output_line(tmp_path, monkeypatch,
+                                                                      capsys):
+    import io
+
+    from zhpipe.mining import cli
+
+    lex = tmp_path / "lex.tsv"
+    lex.write_text("word\tcount\n江泽民\t5\n北京\t5\n会见\t3\n客人\t3\n在\t9\n了\t9\n。\t9\n",
+                   encoding="utf-8")
+    sentence = "江泽民在北京会见了客人。"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{sentence * 3000}\n{sentence}\n"))
+    args = argparse.Namespace(model="lexicon", lexicon=str(lex), crf_dir="x",
+                                  batch_chars=10_000)
+    assert cli.cmd_segment(args) == 0
+    long, short = capsys.readouterr().out.split("\n")[:2]
+    words = "江泽民 在 北京 会见 了 客人 。"
+    assert short == words and long == " ".join([words] * 3000)

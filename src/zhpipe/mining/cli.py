@@ -141,15 +141,45 @@ def _tagger(folder: str, name: str):
     return load_artefact(Path(folder) / f"{name}.keras", stage, lambda: Tagger.load(folder, name))
 
 
-def _filter_stdin(batch_chars: int, load, render) -> int:
-    """stdin -> stdout, one output line per input line: ``load()`` gives a function over a batch
-    of lines, ``render(line, result)`` formats one result."""
+#: A longer input line is cut (after sentence punctuation where it can be) into pieces of at most
+#: this many characters, which are segmented or tagged in batches of ``--batch-chars`` and written
+#: out as they come: memory stays bounded on a line of any length (one 50 MB line took 3.6 to
+#: 10.7 GB before). Words and names do not cross 。！？；，、, where the cuts fall.
+PIECE_CHARS = 4096
+
+
+def _pieces(batch: list[str], batch_chars: int):
+    """``(line index, piece)`` groups of about ``batch_chars`` characters, in order."""
+    from zhpipe.tagging.data import split_for_model
+
+    group, size = [], 0
+    for i, line in enumerate(batch):
+        for piece in split_for_model(line, PIECE_CHARS) if line else [line]:
+            group.append((i, piece))
+            size += len(piece)
+            if size >= batch_chars:
+                yield group
+                group, size = [], 0
+    if group:
+        yield group
+
+
+def _filter_stdin(batch_chars: int, load, piece_out, line_out) -> int:
+    """stdin -> stdout, one output line per input line. ``load()`` gives a function over a list
+    of texts; ``piece_out(offset, piece, result)`` writes one piece's result (``offset``: where
+    the piece starts in its line) and ``line_out(line)`` ends the line's output."""
     try:
         fn = load()
         for batch in stdin_batches(batch_chars):
-            for line, result in zip(batch, fn(batch), strict=True):
-                sys.stdout.write(render(line, result) + "\n")
-            sys.stdout.flush()
+            offset = 0
+            for group in _pieces(batch, batch_chars):
+                for (i, piece), result in zip(group, fn([p for _, p in group]), strict=True):
+                    piece_out(offset, piece, result)
+                    offset += len(piece)
+                    if offset == len(batch[i]):
+                        line_out(batch[i])
+                        offset = 0
+                sys.stdout.flush()
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -157,8 +187,11 @@ def _filter_stdin(batch_chars: int, load, render) -> int:
 
 
 def cmd_segment(args) -> int:
-    return _filter_stdin(args.batch_chars, lambda: _segmenter(args),
-                         lambda line, words: " ".join(words))
+    def piece_out(offset, piece, words):
+        sys.stdout.write((" " if offset and words else "") + " ".join(words))
+
+    return _filter_stdin(args.batch_chars, lambda: _segmenter(args), piece_out,
+                         lambda line: sys.stdout.write("\n"))
 
 
 def cmd_ner(args) -> int:
@@ -166,12 +199,19 @@ def cmd_ner(args) -> int:
 
     from zhpipe.tagging.data import bio_entities
 
-    def render(line, tags):
-        ents = [{"type": typ, "start": a, "end": b, "text": line[a:b]}
-                for typ, a, b in bio_entities(tags)]
-        return json.dumps({"text": line, "entities": ents}, ensure_ascii=False)
+    entities = []
 
-    return _filter_stdin(args.batch_chars, lambda: _tagger(args.crf_dir, "ner").tag, render)
+    def piece_out(offset, piece, tags):
+        entities.extend({"type": typ, "start": offset + a, "end": offset + b, "text": piece[a:b]}
+                        for typ, a, b in bio_entities(tags))
+
+    def line_out(line):
+        sys.stdout.write(json.dumps({"text": line, "entities": entities}, ensure_ascii=False)
+                         + "\n")
+        entities.clear()
+
+    return _filter_stdin(args.batch_chars, lambda: _tagger(args.crf_dir, "ner").tag, piece_out,
+                         line_out)
 
 
 def add_parsers(sub) -> None:
