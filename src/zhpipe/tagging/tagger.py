@@ -303,8 +303,10 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
         t_train += time.perf_counter() - t0
         raw = None
         if ema:  # score (and keep, if best) the averaged weights
-            raw = [v.numpy() for v in model.trainable_variables]
+            raw = [np.array(v.numpy()) for v in model.trainable_variables]
             optimizer.finalize_variable_values(model.trainable_variables)
+            for v in model.trainable_variables:  # JAX: the weights now share the averages'
+                v.assign(np.array(v.numpy()))  # buffers, which the next step would donate twice
         dev = score(tagger)
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "dev": dev})
         log.info("epoch %d: loss %.4f, dev %.4f", epoch + 1, history[-1]["loss"], dev)
