@@ -32,8 +32,10 @@ run: venv
 dry: venv
 	$(BIN)/snakemake --cores $(CORES) -n
 
+# Every test under TensorFlow (the default backend), then the Keras model tests under JAX.
 test: venv
 	$(BIN)/python -m pytest -q
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m keras
 
 lint: venv
 	$(BIN)/ruff check src stages tests bench

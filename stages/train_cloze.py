@@ -4,8 +4,7 @@ cloze validation set."""
 import argparse
 from pathlib import Path
 
-from zhpipe import stagerun, tracking
-from zhpipe.cloze.experiment import train_and_score
+from zhpipe import backend, stagerun, tracking
 from zhpipe.cloze.params import ReaderParams
 from zhpipe.fsutil import atomic_dir
 from zhpipe.params import load_section
@@ -21,8 +20,12 @@ def main(argv=None):
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
     p = load_section("train_cloze", ReaderParams, args.params)
+    backend.select(p.backend, "train_cloze.backend")  # before Keras is imported
+    from zhpipe.cloze.experiment import train_and_score
+
     with atomic_dir(args.out) as out:
         metrics = train_and_score(p, args.items, args.vectors, args.cmrc, out)
+    metrics["backend"] = backend.describe()
     tracking.record_stage("train_cloze", p, metrics, args.metrics)
 
 

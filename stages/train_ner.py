@@ -4,10 +4,9 @@ segmenter's tags, scored on the held-out half of the 1998 dev split."""
 import argparse
 from pathlib import Path
 
-from zhpipe import stagerun, tracking
+from zhpipe import backend, stagerun, tracking
 from zhpipe.fsutil import atomic_dir
 from zhpipe.params import load_section
-from zhpipe.tagging.names import run_names
 from zhpipe.tagging.params import NerParams
 
 
@@ -21,8 +20,12 @@ def main(argv=None):
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
     p = load_section("train_ner", NerParams, args.params)
+    backend.select(p.backend, "train_ner.backend")  # before Keras is imported
+    from zhpipe.tagging.names import run_names
+
     with atomic_dir(args.out) as out:
         metrics = run_names(p, args.pd1998, args.seg, args.lexicon, out)
+    metrics["backend"] = backend.describe()
     tracking.record_stage("train_ner", p, metrics, args.metrics)
 
 

@@ -4,11 +4,10 @@ jackknifed tags of the names tagger's training sentences."""
 import argparse
 from pathlib import Path
 
-from zhpipe import stagerun, tracking
+from zhpipe import backend, stagerun, tracking
 from zhpipe.fsutil import atomic_dir
 from zhpipe.params import load_section
 from zhpipe.tagging.params import SegParams
-from zhpipe.tagging.segmentation import run_segmenter
 
 
 def main(argv=None):
@@ -21,8 +20,12 @@ def main(argv=None):
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
     p = load_section("train_seg", SegParams, args.params)
+    backend.select(p.backend, "train_seg.backend")  # before Keras is imported
+    from zhpipe.tagging.segmentation import run_segmenter
+
     with atomic_dir(args.out) as out:
         metrics = run_segmenter(p, args.pd1998, args.sighan, args.lexicon, out)
+    metrics["backend"] = backend.describe()
     tracking.record_stage("train_seg", p, metrics, args.metrics)
 
 

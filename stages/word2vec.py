@@ -4,7 +4,7 @@ import argparse
 import time
 from pathlib import Path
 
-from zhpipe import stagerun, tracking
+from zhpipe import backend, stagerun, tracking
 from zhpipe.embeddings import training
 from zhpipe.embeddings.params import Word2VecParams
 from zhpipe.fsutil import atomic_dir
@@ -22,6 +22,7 @@ def main(argv=None):
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
     p = load_section("word2vec", Word2VecParams, args.params)
+    backend.select(p.backend, "word2vec.backend")  # the keras engine's (auto: on a GPU)
 
     t0 = time.perf_counter()
     user = [Path(f) for f in p.user_files]

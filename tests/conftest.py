@@ -227,3 +227,15 @@ def tiny_catalogue(server: Server, mirror: Path) -> dict:
                 "PART_III.txt": {"url": server.add("/lcsts/PART_III.txt", LCSTS_P3.encode()),
                                  "sha256": sha(LCSTS_P3.encode())}}},
     }
+
+
+#: Test files of the Keras models: `make test` runs them again under JAX (``-m keras``).
+KERAS_TEST_FILES = {"test_crf.py", "test_tagger.py", "test_couplet.py", "test_cloze.py",
+                    "test_embeddings.py", "test_tagging_segfeatures.py", "test_layers.py",
+                    "test_tagging_stages.py", "test_backend.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in KERAS_TEST_FILES:
+            item.add_marker(pytest.mark.keras)

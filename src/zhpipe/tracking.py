@@ -222,6 +222,14 @@ def _tags(stage: str, runner_name: str, pid: str, root: Path) -> dict[str, str]:
             "mlflow.source.git.commit": commit, "zhpipe.git_commit": commit}
 
 
+def _backend_tags(metrics: dict) -> dict[str, str]:
+    """A training stage's ``backend`` entry (zhpipe.backend.describe) as tags, to filter on."""
+    b = metrics.get("backend")
+    if not isinstance(b, dict):
+        return {}
+    return {f"zhpipe.{k}": str(b[k]) for k in ("backend", "device") if k in b}
+
+
 def _numeric(metrics: dict) -> dict[str, float]:
     out = {}
     for k, v in flatten(metrics).items():
@@ -242,7 +250,7 @@ def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.
         "stage": stage,
         # None: the project's own store, wherever the checkout is when the record is logged
         "tracking_uri": None if uri == default_uri(root) else uri,
-        "tags": _tags(stage, runner(), pipeline_run_id(), root),
+        "tags": _tags(stage, runner(), pipeline_run_id(), root) | _backend_tags(metrics),
         "parent_run_id": os.environ.get(ENV_PARENT),
         "params": {k: str(v)[:_MAX_PARAM] for k, v in flatten(params).items()},
         "metrics": _numeric(metrics),

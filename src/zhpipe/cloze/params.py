@@ -40,6 +40,7 @@ class VectorsParams(Section):
 class ReaderParams(Section):
     """``train_cloze``: the reader."""
 
+    backend: Literal["auto", "tensorflow", "jax", "torch"] = "auto"  # zhpipe.backend
     min_count: int = Field(default=3, ge=1)
     max_vocab: int = Field(default=50000, ge=100)
     oov_slots: int = Field(default=50, ge=1)

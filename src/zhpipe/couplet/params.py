@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from zhpipe.params import Section
 
 
 class CoupletParams(Section):
+    backend: Literal["auto", "tensorflow", "jax", "torch"] = "auto"  # zhpipe.backend
     max_train_pairs: int | None = Field(default=60000, ge=1)
     dev_pairs: int = Field(default=2000, ge=1)
     test_pairs: int | None = Field(default=None, ge=1)

@@ -120,17 +120,19 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
             low = np.stack([lo[i] for i in ids])
             losses.append(float(np.asarray(model.train_on_batch(_inputs(kind, u, low), low))))
             weights.append(u.size)
-        t_train += time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        t_train += seconds
         seen += len(up)
         dev_loss = _dev_loss(model, kind, dev_up, dev_lo, dev_batches)
         history.append({"epoch": epoch + 1, "loss": float(np.average(losses, weights=weights)),
-                        "dev_loss": dev_loss})
+                        "dev_loss": dev_loss, "seconds": round(seconds, 1)})
         log.info("%s epoch %d: loss %.4f, dev loss %.4f", kind, epoch + 1,
                  history[-1]["loss"], dev_loss)
         if stopper.update(dev_loss):
             break
     stopper.restore()
     info = {"history": history, "best_dev_loss": round(stopper.best, 4),
+            "epoch_seconds": [h["seconds"] for h in history],
             "train_seconds": round(t_train, 1),
             "train_pairs_per_sec": round(seen / t_train) if t_train else 0,
             "params": int(model.count_params())}

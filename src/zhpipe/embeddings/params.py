@@ -10,6 +10,7 @@ from zhpipe.params import Section
 
 
 class Word2VecParams(Section):
+    backend: Literal["auto", "tensorflow", "jax", "torch"] = "auto"  # zhpipe.backend
     engine: Literal["auto", "keras", "gensim"] = "auto"
     input: Literal["mined", "gold"] = "mined"
     extra_corpora: bool = True

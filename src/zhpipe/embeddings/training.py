@@ -123,7 +123,13 @@ def run(sentences: list[list[str]], p, out: Path) -> dict:
     save_text(out / "vectors.txt", vocab.words, vectors)
     save_npz(out / "vectors.npz", vocab.words, vectors, vocab.counts)
     save_vocab(out / "vocab.tsv", vocab.words, vocab.counts)
-    metrics = {"engine": engine, "backend": stats["backend"], "vocabulary": len(vocab),
+    if engine == "keras":
+        from zhpipe.backend import describe
+
+        backend = describe()
+    else:
+        backend = {"backend": "none (gensim)", "device": "cpu"}
+    metrics = {"engine": engine, "backend": backend, "vocabulary": len(vocab),
                "tokens": int(vocab.counts.sum()),
                "effective_words": stats["effective_words"],
                "train_seconds": round(stats["seconds"], 2),

@@ -198,6 +198,14 @@ def section_mine_words(metrics: dict[str, dict], out: Path) -> Section | None:
     return sec
 
 
+def runs_on(m: dict) -> str:
+    """``tensorflow on cpu``: what a training stage recorded (zhpipe.backend.describe)."""
+    b = m.get("backend")
+    if isinstance(b, dict):
+        return f"{b.get('backend', '?')} on {b.get('device', '?')}"
+    return str(b) if b else "?"
+
+
 def section_word2vec(metrics: dict[str, dict], out: Path) -> Section | None:
     m = metrics.get("word2vec")
     if m is None:
@@ -216,7 +224,7 @@ def section_word2vec(metrics: dict[str, dict], out: Path) -> Section | None:
     corpus = m.get("corpus", {})
     extra = (", plus LCSTS and CMRC passages segmented by the mined lexicon"
              if corpus.get("extra_sentences") else "")
-    text = (f"Engine {m['engine']} ({m['backend']}), {m['vocabulary']:,} words from "
+    text = (f"Engine {m['engine']} ({runs_on(m)}), {m['vocabulary']:,} words from "
             f"{m['tokens']:,} tokens ({corpus.get('input', '?')} segmentation of the 1998 text"
             f"{extra}); "
             f"{m['words_per_sec']:,} effective words/s. Accuracy is over the covered questions; "
@@ -289,7 +297,8 @@ def section_crf(metrics: dict[str, dict], out: Path) -> Section | None:
             "on this machine. OOV recall is counted as the bakeoff's scorer counts it (gold words "
             "absent from the official training word list, as written: PKU OOV rate 5.75%); the "
             "stricter column counts OOV against our own normalised training split, where the "
-            "test set's ASCII numbers are in vocabulary.")
+            "test set's ASCII numbers are in vocabulary. Trained with Keras: "
+            f"{runs_on(seg_m or ner_m or {})}.")
     sec = Section("CRF sequence labelling", text)
     if rows:
         sec.tables.append(("Word segmentation (%)", pd.DataFrame(rows)))
@@ -333,7 +342,7 @@ def section_seq2seq(metrics: dict[str, dict], out: Path) -> Section | None:
             "decoding constraints fix the length, punctuation and repetition pattern. The "
             f"reference lines' own repetition agreement is "
             f"{any_m.get('reference_repetition_agreement')}% and copy rate "
-            f"{any_m.get('reference_copy_rate')}%.")
+            f"{any_m.get('reference_copy_rate')}%. Trained with Keras: {runs_on(m)}.")
     sec = Section("Couplets (seq2seq vs CNN tagger)", text)
     sec.tables.append(("Test set (4,000 pairs unless stated)", pd.DataFrame(rows)))
     if m.get("examples"):
@@ -378,7 +387,7 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
             f"generated items (accuracy {m['dev_accuracy']}%), scored on the {v['total']:,} "
             f"CMRC 2017 validation queries ({v['correct']:,} right; answers within the first "
             f"max_doc tokens: {v['answer_within_max_doc']}%). Anchors from the official "
-            "leaderboard (validation set).")
+            f"leaderboard (validation set). Trained with Keras: {runs_on(m)}.")
     sec = Section("Cloze reading (CMRC 2017)", text)
     sec.tables.append(("CMRC 2017 cloze validation accuracy (%)", pd.DataFrame(rows)))
     g = m.get("generated")

@@ -12,6 +12,7 @@ from zhpipe.params import Section
 class TaggerParams(Section):
     """What both taggers read: the model, its features and its training."""
 
+    backend: Literal["auto", "tensorflow", "jax", "torch"] = "auto"  # zhpipe.backend
     encoder: Literal["cnn", "bilstm"] = "cnn"
     filters: int = Field(default=128, ge=8)
     dilations: list[int] = Field(default_factory=lambda: [1, 2, 4])
