@@ -220,6 +220,32 @@ def test_bleu_on_hand_made_cases():
     assert bleu(["天高云淡风"], ["海阔山青水"]) == pytest.approx(0)
     # 1-4 gram precisions 4/5, 3/4, 2/3, 1/2, no brevity penalty
     assert bleu(["天高云淡风"], ["天高云淡雨"]) == pytest.approx(100 * 0.2 ** 0.25, abs=0.01)
+    assert bleu(["天高云淡风"], ["天高云淡雨"], order=1) == pytest.approx(80)
+
+
+def test_sentence_bleu_is_nltks_method2():
+    from zhpipe.couplet.metrics import sentence_bleu
+
+    # p1 4/5; orders 2-4 smoothed: (3+1)/(4+1), (2+1)/(3+1), (1+1)/(2+1)
+    want = 100 * (0.8 * 0.8 * 0.75 * (2 / 3)) ** 0.25
+    assert sentence_bleu(["天高云淡风"], ["天高云淡雨"]) == pytest.approx(want, abs=1e-6)
+    assert sentence_bleu(["天高云淡风"], ["海阔山青水"]) == 0  # no character matches
+    # a 2-character line has no 3- or 4-grams: 0/1 smoothed to 1/2 each (as nltk does)
+    assert sentence_bleu(["天高", "天高云淡风"], ["天高", "海阔山青水"]) == pytest.approx(
+        100 * 0.5 ** 0.5 / 2)
+
+
+def test_floors_lookup_and_memorise():
+    from zhpipe.couplet.baselines import floors
+
+    train = [("天高", "地厚"), ("天长", "地久"), ("天高", "海阔"), ("天高", "海阔"), ("云，", "雨，")]
+    got = floors(train, ["天高", "云天", "风，", "天长"])
+    # 天 is opposite 地 twice and 海 twice: the first most common wins; 风 unseen: the
+    # commonest lower character; punctuation copied
+    assert got["lookup"][0][0] in "地海" and got["lookup"][1] == "雨" + got["lookup"][0][0]
+    assert got["lookup"][2][1] == "，"
+    assert got["memorise"][0] == "海阔" and got["memorise"][3] == "地久"
+    assert got["memorise"][1] == got["lookup"][1]  # nothing to remember: the lookup line
 
 
 def test_couplet_scores():
@@ -256,3 +282,34 @@ def test_cli_couplet(tmp_path, capsys, monkeypatch):
     assert "line 3" in cap.err and "maximum 8" in cap.err
     assert main(["couplet", "--models", str(tmp_path / "none"), "天"]) == 2
     assert "train_couplet" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["tagger", "seq2seq"])
+def test_a_padded_line_is_scored_as_the_line_alone(kind):
+    """Training pads lines to a few lengths (issue 19: one JAX compilation per shape); the
+    real positions of a padded line must get exactly the logits of the unpadded line."""
+    from zhpipe.couplet.data import PAD, pad_rows, padded_length, shape_buckets
+
+    keras.utils.set_random_seed(3)
+    build = build_tagger if kind == "tagger" else build_seq2seq
+    model = build(30, dim=16, dilations=(1, 2), dropout=0.0)
+    rng = np.random.default_rng(0)
+    lines = [rng.integers(3, 30, n).astype("int32") for n in (6, 8, 3)]
+    length = padded_length(8)
+    assert length == 9
+    up = pad_rows(lines, np.array([0, 1, 2, -1]), length)
+    lo = pad_rows(lines[::-1], np.array([2, 1, 0, -1]), length)  # any ids: teacher forcing
+    assert (up[3] == PAD).all()
+    x = up if kind == "tagger" else [up, shift_right(lo)]
+    padded = np.asarray(model.predict_on_batch(x))
+    for row, line in enumerate(lines):
+        alone = line[None]
+        prev = shift_right(lo[row:row + 1, :len(line)])
+        want = np.asarray(model.predict_on_batch(alone if kind == "tagger" else [alone, prev]))
+        np.testing.assert_allclose(padded[row, :len(line)], want[0], rtol=1e-4, atol=1e-5)
+    # every batch of one padded length has the same number of rows: few shapes in a run
+    lengths = rng.integers(1, 30, 500)
+    batches = shape_buckets(lengths, 256, seed=1)
+    assert {len(ids) for n, ids in batches} == {256 // n for n, _ in batches}
+    assert sorted(i for _, ids in batches for i in ids if i >= 0) == list(range(500))
+    assert len({(n, len(ids)) for n, ids in batches}) <= 12

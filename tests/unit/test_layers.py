@@ -27,6 +27,7 @@ def _cases():
         "CRF": (lambda: zl.CRF(4, bmes_constraints(list("BMES"))), [f(B, T, 4)]),
         "GatedConv1D": (lambda: zl.GatedConv1D(H, 3, 2, 0.1), [f(B, T, H)]),
         "PadMask": (lambda: zl.PadMask(), [f(B, T, H), ids]),
+        "KeyPaddingMask": (lambda: zl.KeyPaddingMask(), [f(B, T + 1, H), ids]),
         "BlankQuery": (lambda: zl.BlankQuery(),
                        [f(B, T, H), f(B, T + 2, H), np.array([[1], [4]], "int32"),
                         np.array([[0], [6]], "int32"), np.array([[1.0], [0.0]], "float32")]),
@@ -37,16 +38,18 @@ def _cases():
 
 
 CASES = _cases()
+POSITIONAL = (zl.PadMask, zl.KeyPaddingMask)  # called as layer(a, b), not layer([a, b])
 
 
 def _model(layer, inputs):
     syms = [keras.Input(x.shape[1:], dtype=str(x.dtype)) for x in inputs]
-    out = layer(*syms) if isinstance(layer, zl.PadMask) else layer(syms if len(syms) > 1 else syms[0])
+    out = layer(*syms) if isinstance(layer, POSITIONAL) else layer(syms if len(syms) > 1
+                                                                   else syms[0])
     return keras.Model(syms, out)
 
 
 def _call(layer, inputs):
-    if isinstance(layer, zl.PadMask):
+    if isinstance(layer, POSITIONAL):
         return layer(*inputs)
     return layer(inputs if len(inputs) > 1 else inputs[0])
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from zhpipe.corpus.text import CorpusError
+from zhpipe.couplet.baselines import floors
 from zhpipe.couplet.data import CharVocab, read_pairs
 from zhpipe.couplet.metrics import couplet_scores
 from zhpipe.couplet.params import CoupletParams
@@ -45,6 +46,9 @@ def run_experiment(p: CoupletParams, couplet: Path, out: Path | None = None,
     metrics: dict = {"train_pairs": len(train), "dev_pairs": len(dev), "test_pairs": len(test),
                      "skipped_unequal_length": skipped + test_skipped, "vocab": len(vocab),
                      "beam": p.beam}
+    # the trivial floors, from the same training pairs (see zhpipe.couplet.baselines)
+    metrics["floors"] = {name: couplet_scores(uppers, refs, hyps)
+                         for name, hyps in floors(train, uppers).items()}
     outputs = {}
     for kind in kinds:
         model, info = train_couplet(

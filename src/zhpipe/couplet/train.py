@@ -13,7 +13,16 @@ import keras
 import numpy as np
 from tqdm import tqdm
 
-from zhpipe.couplet.data import CharVocab, check_upper, constraints, length_buckets, render
+from zhpipe.couplet.data import (
+    PAD,
+    CharVocab,
+    check_upper,
+    constraints,
+    length_buckets,
+    pad_rows,
+    render,
+    shape_buckets,
+)
 from zhpipe.couplet.decode import beam_search
 from zhpipe.couplet.models import (
     Seq2SeqInference,
@@ -101,25 +110,29 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
     else:
         model = build_seq2seq(len(vocab), dim=dim, dilations=dilations, dropout=dropout,
                               heads=heads)
+    # the mean over real positions (padding carries weight 0)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+                  loss=keras.losses.SparseCategoricalCrossentropy(
+                      from_logits=True, reduction="mean_with_sample_weight"))
     up = [vocab.encode(u) for u, _ in train]
     lo = [vocab.encode(low) for _, low in train]
     dev_up = [vocab.encode(u) for u, _ in dev]
     dev_lo = [vocab.encode(low) for _, low in dev]
-    dev_batches = length_buckets([len(x) for x in dev_up], tokens_per_batch)
+    dev_batches = shape_buckets([len(x) for x in dev_up], tokens_per_batch)
     history, stopper = [], EarlyStopping(model, patience, higher_is_better=False)
-    t_train, seen = 0.0, 0
+    t_train, seen, shapes = 0.0, 0, set()
     for epoch in range(epochs):
-        batches = length_buckets([len(x) for x in up], tokens_per_batch, seed + epoch)
+        batches = shape_buckets([len(x) for x in up], tokens_per_batch, seed + epoch)
+        shapes.update(n for n, _ in batches)
         t0 = time.perf_counter()
         losses, weights = [], []
-        for ids in tqdm(batches, desc=f"{kind} epoch {epoch + 1}/{epochs}", unit="batch",
-                        mininterval=10, disable=None):
-            u = np.stack([up[i] for i in ids])
-            low = np.stack([lo[i] for i in ids])
-            losses.append(float(np.asarray(model.train_on_batch(_inputs(kind, u, low), low))))
-            weights.append(u.size)
+        for n, ids in tqdm(batches, desc=f"{kind} epoch {epoch + 1}/{epochs}", unit="batch",
+                           mininterval=10, disable=None):
+            u, low = pad_rows(up, ids, n), pad_rows(lo, ids, n)
+            w = (low != PAD).astype(np.float32)
+            losses.append(float(np.asarray(model.train_on_batch(
+                _inputs(kind, u, low), low, sample_weight=w))))
+            weights.append(w.sum())
         seconds = time.perf_counter() - t0
         t_train += seconds
         seen += len(up)
@@ -133,6 +146,7 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
     stopper.restore()
     info = {"history": history, "best_dev_loss": round(stopper.best, 4),
             "epoch_seconds": [h["seconds"] for h in history],
+            "batch_shapes": len(shapes),
             "train_seconds": round(t_train, 1),
             "train_pairs_per_sec": round(seen / t_train) if t_train else 0,
             "params": int(model.count_params())}
@@ -140,11 +154,13 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
 
 
 def _dev_loss(model, kind, dev_up, dev_lo, batches) -> float:
-    total, n = 0.0, 0
-    for ids in batches:
-        u = np.stack([dev_up[i] for i in ids])
-        low = np.stack([dev_lo[i] for i in ids])
-        loss = float(np.asarray(model.test_on_batch(_inputs(kind, u, low), low)))
-        total += loss * u.size
-        n += u.size
-    return round(total / max(n, 1), 4)
+    """Mean loss per real dev position."""
+    total, n = 0.0, 0.0
+    for length, ids in batches:
+        u, low = pad_rows(dev_up, ids, length), pad_rows(dev_lo, ids, length)
+        w = (low != PAD).astype(np.float32)
+        loss = float(np.asarray(model.test_on_batch(_inputs(kind, u, low), low,
+                                                    sample_weight=w)))
+        total += loss * w.sum()
+        n += w.sum()
+    return round(total / max(n, 1.0), 4)

@@ -9,6 +9,8 @@ from zhpipe.layers.blank_query import BlankQuery
 from zhpipe.layers.crf import CRF
 from zhpipe.layers.gated_attention import GatedAttention
 from zhpipe.layers.gated_conv1d import GatedConv1D
+from zhpipe.layers.key_padding_mask import KeyPaddingMask
 from zhpipe.layers.pad_mask import PadMask
 
-__all__ = ["CRF", "AttentionSum", "BlankQuery", "GatedAttention", "GatedConv1D", "PadMask"]
+__all__ = ["CRF", "AttentionSum", "BlankQuery", "GatedAttention", "GatedConv1D", "KeyPaddingMask",
+           "PadMask"]

@@ -328,17 +328,28 @@ def section_seq2seq(metrics: dict[str, dict], out: Path) -> Section | None:
     if m is None:
         return None
     names = {"tagger": "CNN tagger (Su)", "seq2seq": "attention seq2seq"}
+    def scores(r: dict) -> dict:
+        return {"BLEU-4": r["bleu"], "BLEU-2": r.get("bleu_2"), "BLEU-1": r.get("bleu_1"),
+                "sentence BLEU-4 (nltk method2)": r.get("sentence_bleu_4"),
+                "exact match": r.get("exact_match"), "length match": r["length_match"],
+                "punctuation aligned": r["punct_alignment"],
+                "repetition agreement": r["repetition_agreement"], "copy rate": r["copy_rate"]}
+
     rows = [{"model": names[k], "decoding": "greedy" if m[k]["decode_beam"] == 1
-             else f"beam {m[k]['decode_beam']}", "BLEU-4": m[k]["bleu"],
-             "length match": m[k]["length_match"], "punctuation aligned": m[k]["punct_alignment"],
-             "repetition agreement": m[k]["repetition_agreement"], "copy rate": m[k]["copy_rate"],
+             else f"beam {m[k]['decode_beam']}", **scores(m[k]),
              "dev loss": m[k]["best_dev_loss"], "train pairs/s": m[k]["train_pairs_per_sec"],
              "ms per couplet (one at a time)": m[k]["latency_ms_beam"]}
             for k in names if k in m]
+    floor_names = {"lookup": "floor: character lookup table",
+                   "memorise": "floor: memorised training line, else lookup"}
+    rows += [{"model": floor_names[k], "decoding": "-", **scores(r)}
+             for k, r in m.get("floors", {}).items() if k in floor_names]
     any_m = m.get("seq2seq") or m.get("tagger") or {}
     text = (f"Both models trained on {m['train_pairs']:,} training pairs (dev slice "
             f"{m['dev_pairs']:,}, vocabulary {m['vocab']:,} characters) and scored on "
-            f"{m['test_pairs']:,} test pairs: character BLEU-4 (sacrebleu), rates in %. The "
+            f"{m['test_pairs']:,} test pairs: corpus BLEU over characters (sacrebleu), rates in %; "
+            "the floors are computed by the stage from the same training pairs (see "
+            "zhpipe.couplet.baselines). The "
             "decoding constraints fix the length, punctuation and repetition pattern. The "
             f"reference lines' own repetition agreement is "
             f"{any_m.get('reference_repetition_agreement')}% and copy rate "
