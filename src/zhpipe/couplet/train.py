@@ -126,14 +126,20 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
         shapes.update(n for n, _ in batches)
         t0 = time.perf_counter()
         losses, weights = [], []
-        for n, ids in tqdm(batches, desc=f"{kind} epoch {epoch + 1}/{epochs}", unit="batch",
-                           mininterval=10, disable=None):
+        mark = len(batches) // 10  # steady state: the pass after its first 10% of batches
+        for b, (n, ids) in enumerate(tqdm(batches, desc=f"{kind} epoch {epoch + 1}/{epochs}",
+                                          unit="batch", mininterval=10, disable=None)):
+            if b == mark:
+                t_mark, steady_pairs = time.perf_counter(), 0
+            if b >= mark:
+                steady_pairs += int((ids >= 0).sum())
             u, low = pad_rows(up, ids, n), pad_rows(lo, ids, n)
             w = (low != PAD).astype(np.float32)
             losses.append(float(np.asarray(model.train_on_batch(
                 _inputs(kind, u, low), low, sample_weight=w))))
             weights.append(w.sum())
         seconds = time.perf_counter() - t0
+        steady = steady_pairs / max(time.perf_counter() - t_mark, 1e-9)
         t_train += seconds
         seen += len(up)
         dev_loss = _dev_loss(model, kind, dev_up, dev_lo, dev_batches)
@@ -147,6 +153,7 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
     info = {"history": history, "best_dev_loss": round(stopper.best, 4),
             "epoch_seconds": [h["seconds"] for h in history],
             "batch_shapes": len(shapes),
+            "steady_pairs_per_sec": round(steady),  # the last pass after its first 10%
             "train_seconds": round(t_train, 1),
             "train_pairs_per_sec": round(seen / t_train) if t_train else 0,
             "params": int(model.count_params())}
