@@ -170,4 +170,4 @@ def _dev_loss(model, kind, dev_up, dev_lo, batches) -> float:
                                                     sample_weight=w)))
         total += loss * w.sum()
         n += w.sum()
-    return round(total / max(n, 1.0), 4)
+    return round(float(total / max(n, 1.0)), 4)
