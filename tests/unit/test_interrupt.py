@@ -23,9 +23,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def _stage(name: str, *args, cwd: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DVC_", "ZHPIPE_"))}
     env.update(PYTHONPATH=str(ROOT / "src"), MLFLOW_TRACKING_URI=f"sqlite:///{cwd / 'ml.db'}")
+    # SIGINT at its default, as under a terminal: a job started in the background by a
+    # non-interactive shell (CI) inherits it ignored, and Python keeps an inherited ignore
     return subprocess.Popen([sys.executable, str(ROOT / "stages" / f"{name}.py"), *map(str, args)],
                             cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
