@@ -94,8 +94,11 @@ class Couplet:
                    meta["distinct"], meta.get("no_copy", True))
 
 
-def _inputs(kind: str, up: np.ndarray, lo: np.ndarray):
-    return up if kind == "tagger" else [up, shift_right(lo)]
+def _batch(kind: str, up, lo, ids: np.ndarray, length: int):
+    """Model inputs, targets and weights (0 on padding) of one padded batch."""
+    u, low = pad_rows(up, ids, length), pad_rows(lo, ids, length)
+    x = u if kind == "tagger" else [u, shift_right(low)]
+    return x, low, (low != PAD).astype(np.float32)
 
 
 def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tuple[str, str]],
@@ -133,10 +136,8 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
                 t_mark, steady_pairs = time.perf_counter(), 0
             if b >= mark:
                 steady_pairs += int((ids >= 0).sum())
-            u, low = pad_rows(up, ids, n), pad_rows(lo, ids, n)
-            w = (low != PAD).astype(np.float32)
-            losses.append(float(np.asarray(model.train_on_batch(
-                _inputs(kind, u, low), low, sample_weight=w))))
+            x, low, w = _batch(kind, up, lo, ids, n)
+            losses.append(float(np.asarray(model.train_on_batch(x, low, sample_weight=w))))
             weights.append(w.sum())
         seconds = time.perf_counter() - t0
         steady = steady_pairs / max(time.perf_counter() - t_mark, 1e-9)
@@ -164,10 +165,8 @@ def _dev_loss(model, kind, dev_up, dev_lo, batches) -> float:
     """Mean loss per real dev position."""
     total, n = 0.0, 0.0
     for length, ids in batches:
-        u, low = pad_rows(dev_up, ids, length), pad_rows(dev_lo, ids, length)
-        w = (low != PAD).astype(np.float32)
-        loss = float(np.asarray(model.test_on_batch(_inputs(kind, u, low), low,
-                                                    sample_weight=w)))
+        x, low, w = _batch(kind, dev_up, dev_lo, ids, length)
+        loss = float(np.asarray(model.test_on_batch(x, low, sample_weight=w)))
         total += loss * w.sum()
         n += w.sum()
     return round(float(total / max(n, 1.0)), 4)
