@@ -105,8 +105,11 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
                   vocab: CharVocab, *, dim: int, dilations: Sequence[int], dropout: float,
                   heads: int, tokens_per_batch: int, learning_rate: float, epochs: int,
                   patience: int, seed: int, max_len: int = 64, distinct: bool = True,
-                  no_copy: bool = True) -> tuple[Couplet, dict]:
-    """Train with early stopping on the dev pairs' loss; returns the best epoch's model."""
+                  no_copy: bool = True, max_seconds: float | None = None
+                  ) -> tuple[Couplet, dict]:
+    """Train with early stopping on the dev pairs' loss; returns the best epoch's model.
+
+    ``max_seconds``: start no pass that the last pass's time says would end after it."""
     keras.utils.set_random_seed(seed)
     if kind == "tagger":
         model = build_tagger(len(vocab), dim=dim, dilations=dilations, dropout=dropout)
@@ -124,6 +127,7 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
     dev_batches = shape_buckets([len(x) for x in dev_up], tokens_per_batch)
     history, stopper = [], EarlyStopping(model, patience, higher_is_better=False)
     t_train, seen, shapes = 0.0, 0, set()
+    t_start, stopped_by_time = time.perf_counter(), False
     for epoch in range(epochs):
         batches = shape_buckets([len(x) for x in up], tokens_per_batch, seed + epoch)
         shapes.update(n for n, _ in batches)
@@ -150,6 +154,12 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
                  history[-1]["loss"], dev_loss)
         if stopper.update(dev_loss):
             break
+        elapsed = time.perf_counter() - t_start
+        if max_seconds is not None and elapsed + seconds > max_seconds:
+            log.info("%s: time budget of %.0f s reached after %d passes", kind, max_seconds,
+                     epoch + 1)
+            stopped_by_time = True
+            break
     stopper.restore()
     info = {"history": history, "best_dev_loss": round(stopper.best, 4),
             "epoch_seconds": [h["seconds"] for h in history],
@@ -157,6 +167,7 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
             "steady_pairs_per_sec": round(steady),  # the last pass after its first 10%
             "train_seconds": round(t_train, 1),
             "train_pairs_per_sec": round(seen / t_train) if t_train else 0,
+            "stopped_by_time": stopped_by_time,
             "params": int(model.count_params())}
     return Couplet(kind, model, vocab, max_len, distinct, no_copy), info
 
