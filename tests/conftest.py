@@ -128,6 +128,10 @@ COUPLET_IN = "晚 风 摇 树 树 还 挺 \n愿 景 天 成 无 墨 迹 \n"
 COUPLET_OUT = "晨 露 润 花 花 更 红 \n万 方 乐 奏 有 于 阗 \n"
 CLOZE_DQ = "1 ||| 今天 北京 下雪 了 。\n2 ||| 北京 的 雪 很 大 。\n<qid_0> ||| XXXXX 的 天气 很 冷 。\n"
 CLOZE_ANS = "<qid_0> ||| 北京\n"
+CFT_STORY = ("1 ||| 小 猴 在 树 上 玩 。\n2 ||| 小 熊 来 找 小 猴 。\n3 ||| 小 熊 和 XXXXX 是 朋友 。\n"
+             "4 ||| 小 熊 和 XXXXX 是 朋友 。 ||| 小 猴\n")
+CFT_HUMAN = CFT_STORY + CFT_STORY.replace("猴", "兔")
+CFT_AUTO = "1 ||| 狐狸 在 河 边 。\n2 ||| 狐狸 看见 了 月亮 。\n3 ||| 河 里 有 XXXXX 。 ||| 月亮\n"
 CA8 = ": capital\n北京 中国 东京 日本\n巴黎 法国 伦敦 英国\n"
 LCSTS_TSV = "北京下雪\t今天北京下了一场大雪，交通受到影响。\n上海升温\t上海今天气温回升。\n"
 LCSTS_P3 = ("<doc id=0>\n    <human_label>5</human_label>\n    <summary>\n        北京下雪\n"
@@ -173,6 +177,8 @@ def tiny_catalogue(server: Server, mirror: Path) -> dict:
         "couplet/train/in.txt": COUPLET_IN.encode(), "couplet/train/out.txt": COUPLET_OUT.encode(),
         "couplet/test/in.txt": COUPLET_IN.encode(), "couplet/test/out.txt": COUPLET_OUT.encode(),
     })
+    cft = make_zip({"cft/cft.test.auto": CFT_AUTO.encode(),
+                    "cft/cft.test.human": CFT_HUMAN.encode()})
     (mirror / "ca8" / "CA8").mkdir(parents=True, exist_ok=True)
     (mirror / "ca8" / "CA8" / "morphological.txt").write_bytes(CA8.encode())
     (mirror / "ca8" / "CA8" / "semantic.txt").write_bytes(CA8.encode())
@@ -210,6 +216,11 @@ def tiny_catalogue(server: Server, mirror: Path) -> dict:
                     "url": server.add("/cmrc/cloze.valid.answer", CLOZE_ANS.encode()),
                     "sha256": sha(CLOZE_ANS.encode())},
                 "train/train.answer": {"url": server.base + "/cmrc/missing", "optional": True}}},
+        "cft": {
+            "description": "tiny cft", "licence": "test", "archive": "zip", "sha256": sha(cft),
+            "url": server.add("/cft.zip", cft),
+            "files": {name: {"member": f"cft/{name}"}
+                      for name in ("cft.test.auto", "cft.test.human")}},
         "ca8": {
             "description": "tiny ca8", "licence": "test",
             "files": {name: {"url": server.base + f"/unreachable/{name}",

@@ -15,7 +15,8 @@ from conftest import tiny_catalogue
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAGES = {f"{s}@{d}" for s in ("download", "prepare")
-          for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "ca8", "lcsts", "zhwiki")} | {
+          for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "cft", "ca8", "lcsts",
+                    "zhwiki")} | {
     "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "eval_word2vec", "train_seg", "train_ner",
     "train_couplet", "cloze_items", "cloze_vectors", "train_cloze", "report"}
 

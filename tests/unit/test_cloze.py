@@ -358,8 +358,28 @@ def _stage_params(section, **kw):
     return cls(**{**params, **kw})
 
 
+def _cft(tmp_path, stories=8):
+    """A prepared CFT folder: small stories, each with one query (the human file's layout)."""
+    from zhpipe.corpus.prepare import prepare_cft
+
+    raw = tmp_path / "cft_raw"
+    raw.mkdir()
+    lines = []
+    for k in range(stories):
+        a = ["狐狸", "兔子", "小熊", "松鼠"][k % 4]
+        lines += [f"1 ||| 第{k}天 ， {a} 在 树林 里 玩 。", f"2 ||| {a} 找到 了 蘑菇 。",
+                  f"3 ||| 大家 都 夸 XXXXX 能干 。", f"4 ||| 大家 都 夸 XXXXX 能干 。 ||| {a}"]
+    (raw / "cft.test.human").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (raw / "cft.test.auto").write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    out = tmp_path / "cft"
+    out.mkdir()
+    prepare_cft(raw, out, None, 2000)
+    return out
+
+
 def test_the_three_cloze_stages_chain_in_process(tmp_path):
-    """cloze_items -> cloze_vectors -> train_cloze on tiny data, as the DAG runs them."""
+    """cloze_items -> cloze_vectors -> train_cloze on tiny data, as the DAG runs them: news
+    and CFT stories, dev items from held-out stories, a second phase on the stories."""
     from zhpipe.cloze.experiment import train_and_score
     from zhpipe.cloze.items import make_items, read_items
     from zhpipe.cloze.reader import Reader
@@ -373,24 +393,44 @@ def test_the_three_cloze_stages_chain_in_process(tmp_path):
     items = tmp_path / "items"
     items.mkdir()
     m = make_items(_stage_params("cloze_items", passage_sentences=4, passage_stride=None,
-                                 dev_items=2, skip_top_words=0), pd, cmrc, items)
-    assert m["train_items"] > 0 and m["dev_items"] == 2
-    train = read_items(items, "train")
+                                 dev_items=2, skip_top_words=0, cft_items_per_story=2),
+                   pd, cmrc, items, _cft(tmp_path))
+    assert m["train_items"] > 0 and m["dev_items"] >= 2
+    by_source = m["items_by_source"]
+    assert by_source["pd1998"] > 0 and by_source["cft_items"] > 0
+    assert by_source["cft_generated"] > 0
+    assert sum(by_source.values()) == m["train_items"]
+    train, dev = read_items(items, "train"), read_items(items, "dev")
     assert len(train) == m["train_items"] and all(it.answer in it.tokens for it in train)
+    assert all(it.qid.startswith("<qid_cft_") for it in dev)  # held-out stories
+    dev_stories = {it.passage[0][0] for it in dev}
+    assert not dev_stories & {it.passage[0][0] for it in train}  # no held-out story trained on
     vec = tmp_path / "vec"
     vec.mkdir()
     info = make_vectors(_stage_params("cloze_vectors", dim=8, min_count=1, epochs=1), items,
                         cmrc, None, vec)
     words, vectors, _ = load_npz(vec / VECTORS)
     assert info["words"] == len(words) > 0 and vectors.shape == (len(words), 8)
-    assert "老虎" in words  # unsupervised: the validation passages' own words
+    assert "老虎" not in words and not info["reads_validation_text"]  # no validation text
     out = tmp_path / "reader"
-    got = train_and_score(_stage_params("train_cloze", units=8, dilations=[1], max_doc=64),
+    got = train_and_score(_stage_params("train_cloze", units=8, dilations=[1], max_doc=64,
+                                        story_epochs=1),
                           items, vec / VECTORS, cmrc, out)
     valid = got["cmrc2017"]["valid"]
     assert valid["total"] == 2 and 0 <= valid["accuracy"] <= 100
     assert got["vectors"]["used"] and (out / "cloze.valid.pred").exists()
-    assert len(Reader.load(out).answer(read_items(items, "dev"))) == 2
+    assert not valid["reads_validation_text"] and got["dev_items_source"] == "cft"
+    assert got["items_by_source"] == by_source
+    phases = [h["phase"] for h in got["reader"]["history"]]
+    assert phases[0] == "all" and phases[-1] == "second"
+    assert len(Reader.load(out).answer(dev)) == len(dev)
+    # transductive vectors: learnt from the validation passages too, and labelled so
+    info = make_vectors(_stage_params("cloze_vectors", dim=8, min_count=1, epochs=1,
+                                      from_passages=True), items, cmrc, None, vec)
+    assert "老虎" in load_npz(vec / VECTORS)[0] and info["reads_validation_text"]
+    got = train_and_score(_stage_params("train_cloze", units=8, dilations=[1], max_doc=64),
+                          items, vec / VECTORS, cmrc, out)
+    assert got["cmrc2017"]["valid"]["reads_validation_text"] and got["reads_validation_text"]
 
 
 def test_vectors_stage_asks_for_the_word2vec_stage_when_its_vectors_are_missing(tmp_path):

@@ -4,6 +4,7 @@ training or early stopping) next to a most-frequent-candidate baseline."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,8 @@ from zhpipe.cloze.data import (
 )
 from zhpipe.cloze.items import DEV, EXCLUDE, TRAIN, read_items
 from zhpipe.cloze.params import ReaderParams
+
+STORY_QID = "<qid_cft"  # the items of the CFT stories (ready-made and generated)
 
 
 def top_frequency(item, exclude) -> str:
@@ -41,6 +44,9 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
     train, dev = read_items(items, TRAIN), read_items(items, DEV)
     exclude = set((items / EXCLUDE).read_text(encoding="utf-8").split())
     init_words, init_vectors, _ = load_npz(vectors)  # no words when the source is none
+    made = vectors.parent / "info.json"  # how cloze_vectors made them
+    vectors_info = json.loads(made.read_text(encoding="utf-8")) if made.exists() else {}
+    transductive = bool(vectors_info.get("reads_validation_text"))
     vocab = WordVocab.build(train, p.min_count, p.max_vocab, p.oov_slots, extra=init_words,
                             exclude=exclude)
     init = None
@@ -56,7 +62,9 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
         tokens_per_batch=p.tokens_per_batch, encoder=p.encoder, dilations=p.dilations,
         freeze_embeddings=p.freeze_embeddings, gated_attention=p.gated_attention,
         learning_rate=p.learning_rate, lr_decay=p.lr_decay, epochs=p.epochs,
-        patience=p.patience, seed=p.seed, init=init)
+        patience=p.patience, seed=p.seed, init=init,
+        second=[it for it in train if it.qid.startswith(STORY_QID)],
+        second_epochs=p.story_epochs, second_learning_rate=p.story_learning_rate)
     reader.save(out)
 
     stats = ReadStats()
@@ -74,6 +82,7 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
     have_vector = set(init_words) if init is not None else set()
     return {
         "cmrc2017": {"valid": {**score, "top_frequency_accuracy": baseline["accuracy"],
+                               "reads_validation_text": transductive,
                                "answer_within_max_doc": round(100 * reachable / len(gold), 2),
                                "items_per_sec": round(len(valid) / seconds, 1),
                                "read": stats.as_dict(), **item_stats(valid)}},
@@ -84,4 +93,15 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
                     "valid_answers_with_vector": round(100 * sum(
                         a in have_vector for a in gold.values()) / max(len(gold), 1), 2)},
         "encoder": p.encoder, "reader": info, "dev_accuracy": info["dev_accuracy"],
+        "dev_items_source": "cft" if dev and dev[0].qid.startswith(STORY_QID) else "generated",
+        "items_by_source": dict(Counter(_source(it.qid) for it in train)),
+        "reads_validation_text": transductive,
     }
+
+
+def _source(qid: str) -> str:
+    """The source of a cloze_items qid: <qid_pd1998_7>, <qid_cft_12>, <qid_cft_human_3>..."""
+    name = "_".join(qid.strip("<>").split("_")[1:-1])
+    if name.startswith("cft"):  # cloze_items's names: CFT's own items, items of its stories
+        return "cft_items" if name in ("cft_auto", "cft_human") else "cft_generated"
+    return name or "cmrc2017_train"

@@ -108,9 +108,22 @@ def generate(sents: Sequence[list[Token]], opts: GeneratorOptions, source: str =
     """Items and counts (passages, candidate-less query sentences) from consecutive sentences.
     ``never``: words that are never answers (see :func:`non_answer_words`); the reader never
     picks them, so an item blanking one would teach it nothing."""
+    freq = Counter(w for s in sents for w, _ in s)
+    n = opts.passage_sentences
+    passages = [sents[i:i + n] for i in range(0, len(sents) - n + 1, opts.passage_stride or n)]
+    return generate_passages(passages, opts, source, never, freq)
+
+
+def generate_passages(passages: Sequence[Sequence[list[Token]]], opts: GeneratorOptions,
+                      source: str = "corpus", never: Iterable[str] = (),
+                      freq: Counter | None = None) -> tuple[list[ClozeItem], dict]:
+    """Items from passages already cut (stories, say): up to ``items_per_passage`` each, drawn
+    as :func:`generate` draws them. ``freq``: the word counts that rank the function words of
+    untagged text (default: those of the passages)."""
     never = frozenset(never)
     rng = np.random.default_rng(opts.seed)
-    freq = Counter(w for s in sents for w, _ in s)
+    if freq is None:
+        freq = Counter(w for p in passages for s in p for w, _ in s)
     stop = {w for w, _ in freq.most_common(opts.skip_top_words)}
     tags = set(opts.answer_tags)
 
@@ -122,8 +135,6 @@ def generate(sents: Sequence[list[Token]], opts: GeneratorOptions, source: str =
 
     items: list[ClozeItem] = []
     no_candidate = 0
-    n = opts.passage_sentences
-    passages = [sents[i:i + n] for i in range(0, len(sents) - n + 1, opts.passage_stride or n)]
     for p_i, passage in enumerate(passages):
         words = [[w for w, _ in s] for s in passage]
         counts = Counter(w for s in words for w in s)

@@ -21,6 +21,9 @@ class ItemsParams(Section):
     min_answer_chars: int = Field(default=1, ge=1)
     skip_top_words: int = Field(default=300, ge=0)
     exclude_non_answers: bool = True
+    cft: list[Literal["items", "generated"]] = Field(default_factory=lambda: ["items", "generated"])
+    cft_items_per_story: int = Field(default=12, ge=1)
+    dev_source: Literal["cft", "generated"] = "cft"
     dev_items: int = Field(default=500, ge=1)
     max_train_items: int | None = Field(default=None, ge=1)
     seed: int = 1
@@ -30,7 +33,7 @@ class VectorsParams(Section):
     """``cloze_vectors``: the word vectors the reader starts from."""
 
     source: Literal["own", "word2vec", "none"] = "own"
-    from_passages: bool = True
+    from_passages: bool = False
     dim: int = Field(default=100, ge=8)
     min_count: int = Field(default=3, ge=1)
     epochs: int = Field(default=5, ge=1)
@@ -56,5 +59,7 @@ class ReaderParams(Section):
     learning_rate: float = Field(default=0.004, gt=0)
     lr_decay: Literal["none", "cosine"] = "cosine"
     epochs: int = Field(default=1, ge=1)
+    story_epochs: int = Field(default=0, ge=0)
+    story_learning_rate: float = Field(default=0.001, gt=0)
     patience: int = Field(default=1, ge=1)
     seed: int = 1

@@ -4,9 +4,11 @@ The word2vec stage learns its vocabulary from text segmented by the mined lexico
 cuts the words the cloze files use differently: only a third of the CMRC 2017 validation answers
 (啄木鸟, 小熊, 狐狸...) have a vector there. The reader reads words as the 1998 corpus and the
 CMRC files segment them, so it can start from skip-gram vectors trained on exactly those words:
-the 1998 corpus's gold segmentation (its news vocabulary) and the sentences of the passages the
-reader will read (the stories' vocabulary). Only passage text is used, never an answer, and the
-sentence holding the blank is left out.
+the 1998 corpus's gold segmentation (its news vocabulary) and the CFT children's stories of the
+training items (the stories' vocabulary). With ``from_passages: true`` they also learn from the
+sentences of the CMRC 2017 validation passages the reader will be scored on (never an answer, the
+sentence holding the blank left out): unsupervised, but transductive, so the stage records it in
+``info.json`` and the reader's metrics say that its score read validation text.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from zhpipe.cloze.data import TEXT_FILE, passage_sentences, read_doc_query
 from zhpipe.cloze.params import VectorsParams
 from zhpipe.corpus.text import CorpusError
+from zhpipe.fsutil import write_json
 
 
 def train_vectors(sentences: Sequence[list[str]], *, dim: int, window: int, negative: int,
@@ -41,6 +44,7 @@ def train_vectors(sentences: Sequence[list[str]], *, dim: int, window: int, nega
 
 
 VECTORS = "vectors.npz"
+INFO = "info.json"  # how the vectors were made (read by train_cloze)
 
 
 def make_vectors(p: VectorsParams, items: Path, cmrc: Path, word2vec: Path | None,
@@ -75,4 +79,6 @@ def make_vectors(p: VectorsParams, items: Path, cmrc: Path, word2vec: Path | Non
                     seconds=round(time.perf_counter() - t0, 1))
     save_npz(out / VECTORS, words, vectors, np.zeros(len(words), np.int64))
     info["words"] = len(words)
+    info["reads_validation_text"] = bool(p.source == "own" and p.from_passages)
+    write_json(out / INFO, info)
     return info

@@ -103,7 +103,7 @@ class WikiOptions(Section):
 
 OPTIONS: dict[str, type[Section]] = {
     "pd1998": Pd1998Options, "sighan2005": NoOptions, "couplet": NoOptions,
-    "cmrc2017": NoOptions, "ca8": NoOptions, "lcsts": LcstsOptions, "zhwiki": WikiOptions,
+    "cmrc2017": NoOptions, "cft": NoOptions, "ca8": NoOptions, "lcsts": LcstsOptions, "zhwiki": WikiOptions,
 }
 
 
@@ -274,6 +274,61 @@ def prepare_cmrc2017(raw: Path, out: Path, opts: NoOptions, max_chars: int) -> l
     return rows
 
 
+def parse_cft(path: Path, name: str) -> tuple[list[str], list[str], dict]:
+    """A CFT file (PD&CFT, Cui et al. 2016) in CMRC 2017's files: ``N ||| words`` lines, each
+    story ending with its query line ``N ||| words with XXXXX ||| answer``. Returns the
+    doc_query lines (the query line becomes ``<qid_cft_NAME_K> ||| query``), the answer lines
+    and counts. A query without ``XXXXX`` or with no passage sentence before it is skipped and
+    counted; a line without ``|||``, or a story cut off without its query, is an error naming
+    the line."""
+    doc, answers, passage = [], [], []
+    stats = {"items": 0, "skipped_no_blank": 0, "skipped_empty_passage": 0,
+             "answer_not_in_passage": 0}
+    start = 1
+    for no, line in read_lines(path, keep_empty=False):
+        fields = [f.strip() for f in line.split("|||")]
+        if len(fields) not in (2, 3) or not fields[0].isdigit():
+            raise CorpusError(f"{path}:{no}: expected 'N ||| words' or 'N ||| query ||| answer' "
+                              f"(CFT format), got {line[:60]!r}")
+        text = clean_segmented(fields[1])
+        if len(fields) == 2:
+            passage.append(text)
+            continue
+        answer = clean_segmented(fields[2])
+        if not passage:
+            stats["skipped_empty_passage"] += 1
+        elif "XXXXX" not in text.split() or not answer or " " in answer:
+            stats["skipped_no_blank"] += 1
+        else:
+            qid = f"<qid_cft_{name}_{stats['items']}>"
+            doc += [f"{i} ||| {s}" for i, s in enumerate(passage, 1)]
+            doc.append(f"{qid} ||| {text}")
+            answers.append(f"{qid} ||| {answer}")
+            stats["items"] += 1
+            stats["answer_not_in_passage"] += answer not in {w for s in passage
+                                                             for w in s.split()}
+        passage, start = [], no + 1
+    if passage:
+        raise CorpusError(f"{path}:{start}: story starting here has no query line "
+                          "('N ||| words with XXXXX ||| answer'); truncated file?")
+    return doc, answers, stats
+
+
+def prepare_cft(raw: Path, out: Path, opts: NoOptions, max_chars: int) -> list[dict]:
+    """CFT's two test files (``cft.test.auto``, ``cft.test.human``) as CMRC 2017 cloze files:
+    ``cft.<name>.doc_query`` and ``cft.<name>.answer``."""
+    rows = []
+    for path in sorted(raw.glob("cft.test.*")):
+        name = path.name.rpartition(".")[2]
+        doc, answers, stats = parse_cft(path, name)
+        rows.append({**write_corpus(out, "cft", f"cft.{name}.doc_query", "doc_query", doc),
+                     **stats})
+        rows.append(write_corpus(out, "cft", f"cft.{name}.answer", "answer", answers))
+    if not rows:
+        raise CorpusError(f"{raw}: no CFT files (cft.test.auto, cft.test.human) found")
+    return rows
+
+
 def prepare_ca8(raw: Path, out: Path, opts: NoOptions, max_chars: int) -> list[dict]:
     rows = []
     for path in sorted(raw.glob("*.txt")):
@@ -337,6 +392,6 @@ def prepare_zhwiki(raw: Path, out: Path, opts: WikiOptions, max_chars: int) -> l
 
 PREPARERS: dict[str, Callable[[Path, Path, Section, int], list[dict]]] = {
     "pd1998": prepare_pd1998, "sighan2005": prepare_sighan2005, "couplet": prepare_couplet,
-    "cmrc2017": prepare_cmrc2017, "ca8": prepare_ca8, "lcsts": prepare_lcsts,
+    "cmrc2017": prepare_cmrc2017, "cft": prepare_cft, "ca8": prepare_ca8, "lcsts": prepare_lcsts,
     "zhwiki": prepare_zhwiki,
 }

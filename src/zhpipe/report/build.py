@@ -379,7 +379,10 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
     m = {**m, "train_source": items.get("train_source", "?"), "generated": items.get("generated"),
          "vectors": {**metrics.get("cloze_vectors", {}), **m.get("vectors", {})}}
     v = m["cmrc2017"]["valid"]
-    rows = [{"system": "zhpipe reader (this run)", "validation accuracy": v["accuracy"]},
+    transductive = v.get("reads_validation_text", bool(m["vectors"].get("from_passages")))
+    label = "zhpipe reader (this run" + (", TRANSDUCTIVE: its vectors read the validation "
+                                         "passages" if transductive else "") + ")"
+    rows = [{"system": label, "validation accuracy": v["accuracy"]},
             {"system": "most frequent candidate word (this run)",
              "validation accuracy": v["top_frequency_accuracy"]}]
     rows += [{"system": name, "validation accuracy": acc} for name, acc in CLOZE_ANCHORS]
@@ -388,16 +391,23 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
                                 "used": m.get("word2vec_init", False)}
     start = {"own": "its own skip-gram vectors", "word2vec": "the word2vec stage's vectors"}.get(
         vec.get("source"), "random vectors") if vec.get("used") else "random vectors"
-    if vec.get("used") and vec.get("from_passages"):
-        start += " (learnt from the 1998 corpus and, unsupervised, the validation passages' text)"
+    if vec.get("used") and transductive:
+        start += " (learnt from the training text and, unsupervised, the validation passages)"
+    elif vec.get("used") and vec.get("source") == "own":
+        start += " (learnt from the training text only: no validation text is read)"
     if vec.get("used") and "valid_answers_with_vector" in vec:
         start += f", {vec['valid_answers_with_vector']}% of the validation answers covered"
+    sources = m.get("items_by_source") or items.get("items_by_source") or {}
+    mix = ", ".join(f"{k} {n:,}" for k, n in sources.items())
+    dev = ("held-out CFT story items" if m.get("dev_items_source") == "cft"
+           else "held-out generated items")
     text = (f"Reader ({m['encoder']} encoders, starting from {start}"
-            f") trained on {m['train_items']:,} items from source '{m['train_source']}' "
-            f"({r['train_items_per_sec']} items/s), early-stopped on {m['dev_items']:,} held-out "
-            f"generated items (accuracy {m['dev_accuracy']}%), scored on the {v['total']:,} "
+            f") trained on {m['train_items']:,} items ({mix or m['train_source']}; "
+            f"{r['train_items_per_sec']} items/s), early-stopped on {m['dev_items']:,} {dev} "
+            f"(accuracy {m['dev_accuracy']}%), scored on the {v['total']:,} "
             f"CMRC 2017 validation queries ({v['correct']:,} right; answers within the first "
-            f"max_doc tokens: {v['answer_within_max_doc']}%). Anchors from the official "
+            f"max_doc tokens: {v['answer_within_max_doc']}%). Every sentence of a validation "
+            f"passage was removed from the training text first. Anchors from the official "
             f"leaderboard (validation set). Trained with Keras: {runs_on(m)}.")
     sec = Section("Cloze reading (CMRC 2017)", text)
     sec.tables.append(("CMRC 2017 cloze validation accuracy (%)", pd.DataFrame(rows)))
