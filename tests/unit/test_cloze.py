@@ -210,6 +210,28 @@ def test_reader_trains_and_round_trips(encoder, hops, tmp_path):
     assert again.answer(items[50:]) == pred
 
 
+def test_an_ensemble_averages_its_readers_and_round_trips(tmp_path):
+    from zhpipe.cloze.reader import Ensemble
+
+    items = tiny_items(60)
+    vocab = WordVocab.build(items, 1, 100, oov_slots=10)
+    kw = dict(dim=8, units=8, dropout=0.0, max_doc=64, tokens_per_batch=512, dilations=(1,),
+              learning_rate=0.01, epochs=1, patience=1)
+    readers = [train_reader(items[:50], items[50:], vocab, seed=s, **kw)[0] for s in (0, 1)]
+    ens = Ensemble(readers)
+    a, b = (r.word_probs(items[50:]) for r in readers)
+    for d, x, y in zip(ens.word_probs(items[50:]), a, b, strict=True):
+        assert set(d) == set(x) | set(y)
+        assert all(d[w] == pytest.approx((x.get(w, 0) + y.get(w, 0)) / 2) for w in d)
+    for k, r in enumerate(readers):
+        r.save(tmp_path, k, 2)
+    again = Reader.load(tmp_path)
+    assert isinstance(again, Ensemble) and len(again.readers) == 2
+    assert again.answer(items[50:]) == ens.answer(items[50:])
+    readers[0].save(tmp_path / "one")
+    assert isinstance(Reader.load(tmp_path / "one"), Reader)
+
+
 def test_cosine_decay_brings_the_rate_to_zero_over_all_epochs():
     items = tiny_items(60)
     # one passage longer than max_doc whose answer only follows the cut: its batch (alone: the
@@ -428,9 +450,13 @@ def test_the_three_cloze_stages_chain_in_process(tmp_path):
     info = make_vectors(_stage_params("cloze_vectors", dim=8, min_count=1, epochs=1,
                                       from_passages=True), items, cmrc, None, vec)
     assert "老虎" in load_npz(vec / VECTORS)[0] and info["reads_validation_text"]
-    got = train_and_score(_stage_params("train_cloze", units=8, dilations=[1], max_doc=64),
-                          items, vec / VECTORS, cmrc, out)
+    got = train_and_score(_stage_params("train_cloze", units=8, dilations=[1], max_doc=64,
+                                        ensemble=2), items, vec / VECTORS, cmrc, out)
     assert got["cmrc2017"]["valid"]["reads_validation_text"] and got["reads_validation_text"]
+    ens = got["ensemble"]  # two readers: each scored, and their average
+    assert ens["members"] == 2 and len(ens["members_valid_accuracy"]) == 2
+    assert ens["valid_accuracy"] == got["cmrc2017"]["valid"]["accuracy"]
+    assert len(Reader.load(out).readers) == 2
 
 
 def test_vectors_stage_asks_for_the_word2vec_stage_when_its_vectors_are_missing(tmp_path):

@@ -38,7 +38,7 @@ def top_frequency(item, exclude) -> str:
 
 def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out: Path) -> dict:
     """Train the reader on the items, save it in ``out``, score it on CMRC 2017 validation."""
-    from zhpipe.cloze.reader import WordVocab, train_reader
+    from zhpipe.cloze.reader import Ensemble, WordVocab, train_reader
     from zhpipe.embeddings.io import load_npz
 
     train, dev = read_items(items, TRAIN), read_items(items, DEV)
@@ -57,15 +57,21 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
         for w, i in vocab.index.items():
             if w in row:
                 init[i] = init_vectors[row[w]]
-    reader, info = train_reader(
-        train, dev, vocab, dim=p.dim, units=p.units, dropout=p.dropout, max_doc=p.max_doc,
-        tokens_per_batch=p.tokens_per_batch, encoder=p.encoder, dilations=p.dilations,
-        freeze_embeddings=p.freeze_embeddings, gated_attention=p.gated_attention,
-        learning_rate=p.learning_rate, lr_decay=p.lr_decay, epochs=p.epochs,
-        patience=p.patience, seed=p.seed, init=init,
-        second=[it for it in train if it.qid.startswith(STORY_QID)],
-        second_epochs=p.story_epochs, second_learning_rate=p.story_learning_rate)
-    reader.save(out)
+    readers, infos = [], []
+    for member in range(p.ensemble):  # members differ by their seed
+        reader, info = train_reader(
+            train, dev, vocab, dim=p.dim, units=p.units, dropout=p.dropout, max_doc=p.max_doc,
+            tokens_per_batch=p.tokens_per_batch, encoder=p.encoder, dilations=p.dilations,
+            freeze_embeddings=p.freeze_embeddings, gated_attention=p.gated_attention,
+            learning_rate=p.learning_rate, lr_decay=p.lr_decay, epochs=p.epochs,
+            patience=p.patience, seed=p.seed + member, init=init,
+            second=[it for it in train if it.qid.startswith(STORY_QID)],
+            second_epochs=p.story_epochs, second_learning_rate=p.story_learning_rate)
+        reader.save(out, member, p.ensemble)
+        readers.append(reader)
+        infos.append(info)
+    info = infos[0]
+    reader = readers[0] if p.ensemble == 1 else Ensemble(readers)
 
     stats = ReadStats()
     valid = read_doc_query(cmrc / "cloze.valid.doc_query", stats)
@@ -80,7 +86,7 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
     baseline = accuracy(gold, {it.qid: top_frequency(it, vocab.exclude) for it in valid})
     reachable = sum(it.answer in set(it.tokens[: p.max_doc]) for it in valid if it.answer)
     have_vector = set(init_words) if init is not None else set()
-    return {
+    metrics = {
         "cmrc2017": {"valid": {**score, "top_frequency_accuracy": baseline["accuracy"],
                                "reads_validation_text": transductive,
                                "answer_within_max_doc": round(100 * reachable / len(gold), 2),
@@ -97,6 +103,21 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
         "items_by_source": dict(Counter(_source(it.qid) for it in train)),
         "reads_validation_text": transductive,
     }
+    if p.ensemble > 1:  # the single readers beside their ensemble (the stage's model)
+        dev_gold = {it.qid: it.answer for it in dev}
+
+        def acc(r, items, gold_answers):
+            got = dict(zip((it.qid for it in items), r.answer(items), strict=True))
+            return accuracy(gold_answers, got)["accuracy"]
+
+        metrics["ensemble"] = {
+            "members": p.ensemble, "valid_accuracy": score["accuracy"],
+            "members_valid_accuracy": [acc(r, valid, gold) for r in readers],
+            "dev_accuracy": acc(reader, dev, dev_gold) if dev else None,
+            "members_dev_accuracy": [i["dev_accuracy"] for i in infos],
+            "train_seconds": round(sum(i["train_seconds"] for i in infos), 1)}
+        metrics["dev_accuracy"] = metrics["ensemble"]["dev_accuracy"]
+    return metrics
 
 
 def _source(qid: str) -> str:

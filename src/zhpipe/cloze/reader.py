@@ -303,37 +303,72 @@ class Reader:
             yield ids, [encs[k] for k in ids]
             i = j
 
-    def answer(self, items: Sequence[ClozeItem], tokens_per_batch: int = 32768
-               ) -> list[str]:
-        out: list[str] = [""] * len(items)
+    def word_probs(self, items: Sequence[ClozeItem], tokens_per_batch: int = 32768
+                   ) -> list[dict[str, float]]:
+        """Per item, each candidate word's probability (summed over its positions)."""
+        out: list[dict[str, float]] = [{} for _ in items]
         for ids, encs in self.batches(items, tokens_per_batch):
-            x = batch_inputs(encs)
-            probs = np.asarray(self.model.predict_on_batch(x))
+            probs = np.asarray(self.model.predict_on_batch(batch_inputs(encs)))
             for k, e, p in zip(ids, encs, probs, strict=True):
-                out[k] = pick(p, e.tokens)[0]
+                total: dict[str, float] = {}
+                for w, x in zip(e.tokens, p[: len(e.tokens)], strict=True):
+                    if x > 0:
+                        total[w] = total.get(w, 0.0) + float(x)
+                out[k] = total or {(e.tokens[0] if e.tokens else ""): 0.0}
         return out
 
-    def save(self, folder) -> None:
+    def answer(self, items: Sequence[ClozeItem], tokens_per_batch: int = 32768
+               ) -> list[str]:
+        return [max(d, key=d.get) for d in self.word_probs(items, tokens_per_batch)]
+
+    def save(self, folder, member: int = 0, members: int = 1) -> None:
+        """``folder/reader.keras`` (``reader_K.keras`` for member K of an ensemble)."""
         from zhpipe.fsutil import write_json
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / ".reader.tmp.keras"
+        tmp = folder / f".tmp.{_member_file(member)}"  # Keras wants the .keras suffix
         self.model.save(tmp)
-        os.replace(tmp, folder / "reader.keras")
+        os.replace(tmp, folder / _member_file(member))
         self.vocab.save(folder / "vocab.json")
-        write_json(folder / "reader.meta.json", {"max_doc": self.max_doc})
+        write_json(folder / "reader.meta.json", {"max_doc": self.max_doc, "members": members})
 
     @classmethod
-    def load(cls, folder) -> Reader:
+    def load(cls, folder) -> Reader | Ensemble:
+        """The reader saved in ``folder``, or the ensemble of its members."""
         folder = Path(folder)
         path = folder / "reader.keras"
         if not path.exists():
             raise FileNotFoundError(f"{path}: no trained cloze reader; run the train_cloze stage "
                                     "first (snakemake --cores all train_cloze)")
-        model = keras.saving.load_model(path, compile=False)
         meta = json.loads((folder / "reader.meta.json").read_text(encoding="utf-8"))
-        return cls(model, WordVocab.load(folder / "vocab.json"), meta["max_doc"])
+        vocab = WordVocab.load(folder / "vocab.json")
+        readers = [cls(keras.saving.load_model(folder / _member_file(k), compile=False), vocab,
+                       meta["max_doc"]) for k in range(meta.get("members", 1))]
+        return readers[0] if len(readers) == 1 else Ensemble(readers)
+
+
+def _member_file(member: int) -> str:
+    return "reader.keras" if member == 0 else f"reader_{member}.keras"
+
+
+class Ensemble:
+    """Readers (seeds, encoders) whose candidate probabilities are averaged."""
+
+    def __init__(self, readers: Sequence[Reader]):
+        self.readers = list(readers)
+        self.vocab = self.readers[0].vocab
+
+    def word_probs(self, items: Sequence[ClozeItem]) -> list[dict[str, float]]:
+        total: list[dict[str, float]] = [{} for _ in items]
+        for r in self.readers:
+            for acc, d in zip(total, r.word_probs(items), strict=True):
+                for w, x in d.items():
+                    acc[w] = acc.get(w, 0.0) + x / len(self.readers)
+        return total
+
+    def answer(self, items: Sequence[ClozeItem]) -> list[str]:
+        return [max(d, key=d.get) for d in self.word_probs(items)]
 
 
 def _prepare(reader: Reader, items: Sequence[ClozeItem], tokens_per_batch: int

@@ -382,9 +382,17 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
     transductive = v.get("reads_validation_text", bool(m["vectors"].get("from_passages")))
     label = "zhpipe reader (this run" + (", TRANSDUCTIVE: its vectors read the validation "
                                          "passages" if transductive else "") + ")"
-    rows = [{"system": label, "validation accuracy": v["accuracy"]},
-            {"system": "most frequent candidate word (this run)",
-             "validation accuracy": v["top_frequency_accuracy"]}]
+    ens = m.get("ensemble")
+    rows = [{"system": label if not ens else f"{label[:-1]}: ensemble of {ens['members']})",
+             "validation accuracy": v["accuracy"],
+             "held-out CFT accuracy": m.get("dev_accuracy")}]
+    if ens:
+        rows += [{"system": f"single reader, seed +{k} (this run)", "validation accuracy": a,
+                  "held-out CFT accuracy": d}
+                 for k, (a, d) in enumerate(zip(ens["members_valid_accuracy"],
+                                                ens["members_dev_accuracy"], strict=True))]
+    rows.append({"system": "most frequent candidate word (this run)",
+                 "validation accuracy": v["top_frequency_accuracy"]})
     rows += [{"system": name, "validation accuracy": acc} for name, acc in CLOZE_ANCHORS]
     r = m["reader"]
     vec = m.get("vectors") or {"source": "word2vec" if m.get("word2vec_init") else "none",
