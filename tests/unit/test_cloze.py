@@ -192,7 +192,7 @@ def test_loss_is_minus_log_answer_mass():
         pytest.approx(-np.log(0.4), rel=1e-5)
 
 
-@pytest.mark.parametrize("encoder,hops", [("cnn", 0), ("gru", 0), ("cnn", 1)])
+@pytest.mark.parametrize("encoder,hops", [("cnn", 0), ("gru", 0), ("lstm2", 0), ("cnn", 1)])
 def test_reader_trains_and_round_trips(encoder, hops, tmp_path):
     items = tiny_items(60)
     vocab = WordVocab.build(items, 1, 100, oov_slots=10)

@@ -48,7 +48,7 @@ class ReaderParams(Section):
     max_vocab: int = Field(default=50000, ge=100)
     oov_slots: int = Field(default=50, ge=1)
     freeze_embeddings: bool = True
-    encoder: Literal["cnn", "gru"] = "cnn"
+    encoder: Literal["cnn", "gru", "lstm2"] = "cnn"
     dim: int = Field(default=128, ge=8)
     units: int = Field(default=64, ge=8)
     gated_attention: int = Field(default=0, ge=0, le=4)

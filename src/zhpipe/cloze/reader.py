@@ -1,4 +1,4 @@
-"""A Keras 3 cloze reader: GRU or CNN encoders, the blank as the query, attention sum.
+"""A Keras 3 cloze reader: CNN, GRU or LSTM encoders, the blank as the query, attention sum.
 
 The model (in the spirit of the Attention Sum Reader of Kadlec et al. 2016, the CMRC 2017
 official baseline, and of Su Jianlin's 完形填空 reader):
@@ -18,9 +18,9 @@ official baseline, and of Su Jianlin's 完形填空 reader):
 * optionally, Gated-Attention hops (Dhingra et al. 2017): one encoder layer each over passage
   and query, then every passage state is multiplied by its attention-weighted sum of the query
   states;
-* a BiGRU (or a gated CNN) reads the passage, another the query; the query vector is the query
-  encoder's state at the blank joined with the passage encoder's state at the passage's own
-  blank;
+* a gated CNN (or a BiGRU, or two stacked BiLSTMs) reads the passage, another the query; the
+  query vector is the query encoder's state at the blank joined with the passage encoder's
+  state at the passage's own blank;
 * each passage position scores its dot product with the query vector; a softmax over the
   positions, summed over the positions of each word, gives the probability of each candidate.
   Training maximises the probability mass on the positions of the answer.
@@ -190,13 +190,22 @@ def batch_inputs(encs: Sequence[Encoded], round_to: int = 32) -> dict:
 
 
 def _encoder(kind: str, units: int, dilations: Sequence[int], dropout: float, name: str):
-    """A sequence encoder: BiGRU (masked) or residual gated dilated CNN (fast on CPUs)."""
-    if kind == "gru":
-        rnn = keras.layers.Bidirectional(keras.layers.GRU(units, return_sequences=True),
-                                         name=f"{name}_rnn")
-        return lambda x: rnn(x)
+    """A sequence encoder: BiGRU, two stacked BiLSTMs (Su Jianlin's reader; both masked), or
+    residual gated dilated CNN (fast on CPUs)."""
+    if kind in ("gru", "lstm2"):
+        cell = keras.layers.GRU if kind == "gru" else keras.layers.LSTM
+        rnns = [keras.layers.Bidirectional(cell(units, return_sequences=True),
+                                           name=f"{name}_rnn{'' if i == 0 else i}")
+                for i in range(1 if kind == "gru" else 2)]
+
+        def stack(x):
+            for rnn in rnns:
+                x = rnn(x)
+            return x
+
+        return stack
     if kind != "cnn":
-        raise ValueError(f"unknown encoder {kind!r} (gru or cnn)")
+        raise ValueError(f"unknown encoder {kind!r} (cnn, gru or lstm2)")
     proj = keras.layers.Dense(2 * units, name=f"{name}_proj")
     convs = [GatedConv1D(2 * units, 3, d, dropout, name=f"{name}_conv{i}")
              for i, d in enumerate(dilations)]
@@ -224,7 +233,7 @@ def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: 
     has_d_blank = keras.Input((1,), dtype="float32", name="has_d_blank")
     candidates = keras.Input((None,), dtype="float32", name="candidates")
     emb = keras.layers.Embedding(
-        vocab_size, dim if init is None else init.shape[1], mask_zero=encoder == "gru",
+        vocab_size, dim if init is None else init.shape[1], mask_zero=encoder != "cnn",
         name="word_emb", embeddings_initializer="uniform" if init is None
         else keras.initializers.Constant(init), trainable=not (freeze and init is not None))
     drop = keras.layers.Dropout(dropout)
@@ -232,10 +241,8 @@ def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: 
     q_in = drop(emb(query))
     for hop in range(gated_attention):  # Gated-Attention hops: each passage state times its
         # attention-weighted summary of the query (Dhingra et al. 2017)
-        d_in = _encoder(encoder, units, dilations[:1] if encoder == "cnn" else (), dropout,
-                        f"doc_hop{hop}")(d_in)
-        q_hop = _encoder(encoder, units, dilations[:1] if encoder == "cnn" else (), dropout,
-                         f"query_hop{hop}")(q_in)
+        d_in = _encoder(encoder, units, dilations[:1], dropout, f"doc_hop{hop}")(d_in)
+        q_hop = _encoder(encoder, units, dilations[:1], dropout, f"query_hop{hop}")(q_in)
         d_in = GatedAttention(name=f"gated_attention{hop}")([d_in, q_hop, query])
     d_h = _encoder(encoder, units, dilations, dropout, "doc")(d_in)
     q_h = _encoder(encoder, units, dilations, dropout, "query")(q_in)
@@ -243,15 +250,6 @@ def build_reader(vocab_size: int, *, dim: int = 128, units: int = 128, dropout: 
     probs = AttentionSum(name="attention")([d_h, q_vec, candidates])
     return keras.Model([doc, query, features, q_blank, d_blank, has_d_blank, candidates], probs,
                        name="cloze_reader")
-
-
-
-
-
-
-
-
-
 
 
 def attention_sum_loss(y_true, y_pred):
