@@ -390,7 +390,7 @@ def _cft(tmp_path, stories=8):
     for k in range(stories):
         a = ["狐狸", "兔子", "小熊", "松鼠"][k % 4]
         lines += [f"1 ||| 第{k}天 ， {a} 在 树林 里 玩 。", f"2 ||| {a} 找到 了 蘑菇 。",
-                  f"3 ||| 大家 都 夸 XXXXX 能干 。", f"4 ||| 大家 都 夸 XXXXX 能干 。 ||| {a}"]
+                  "3 ||| 大家 都 夸 XXXXX 能干 。", f"4 ||| 大家 都 夸 XXXXX 能干 。 ||| {a}"]
     (raw / "cft.test.human").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (raw / "cft.test.auto").write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
     out = tmp_path / "cft"
