@@ -128,8 +128,8 @@ COUPLET_IN = "晚 风 摇 树 树 还 挺 \n愿 景 天 成 无 墨 迹 \n"
 COUPLET_OUT = "晨 露 润 花 花 更 红 \n万 方 乐 奏 有 于 阗 \n"
 CLOZE_DQ = "1 ||| 今天 北京 下雪 了 。\n2 ||| 北京 的 雪 很 大 。\n<qid_0> ||| XXXXX 的 天气 很 冷 。\n"
 CLOZE_ANS = "<qid_0> ||| 北京\n"
-CFT_STORY = ("1 ||| 小 猴 在 树 上 玩 。\n2 ||| 小 熊 来 找 小 猴 。\n3 ||| 小 熊 和 XXXXX 是 朋友 。\n"
-             "4 ||| 小 熊 和 XXXXX 是 朋友 。 ||| 小 猴\n")
+CFT_STORY = ("1 ||| 猴子 在 树 上 玩 。\n2 ||| 小熊 来 找 猴子 。\n3 ||| 小熊 和 XXXXX 是 朋友 。\n"
+             "4 ||| 小熊 和 XXXXX 是 朋友 。 ||| 猴子\n")
 CFT_HUMAN = CFT_STORY + CFT_STORY.replace("猴", "兔")
 CFT_AUTO = "1 ||| 狐狸 在 河 边 。\n2 ||| 狐狸 看见 了 月亮 。\n3 ||| 河 里 有 XXXXX 。 ||| 月亮\n"
 CA8 = ": capital\n北京 中国 东京 日本\n巴黎 法国 伦敦 英国\n"

@@ -172,9 +172,12 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     sighan = json.loads((proj / "reports/metrics/download/sighan2005.json").read_text())
     assert sighan["unverified_files"] == 3 and sighan["missing_optional_files"] == 1
     vec = json.loads((proj / "reports/metrics/cloze_vectors.json").read_text())
-    # the reader's own vectors, learnt with the passages' sentences
-    assert vec["source"] == "own" and vec["from_passages"] and vec["words"] > 0
-    assert json.loads((proj / "reports/metrics/train_cloze.json").read_text())["vectors"]["used"]
+    # the reader's own vectors, learnt from the training text alone (no validation text)
+    assert vec["source"] == "own" and not vec["reads_validation_text"] and vec["words"] > 0
+    cloze = json.loads((proj / "reports/metrics/train_cloze.json").read_text())
+    assert cloze["vectors"]["used"] and not cloze["reads_validation_text"]
+    items = json.loads((proj / "reports/metrics/cloze_items.json").read_text())
+    assert items["items_by_source"]["cft_items"] > 0 and cloze["dev_items_source"] == "cft"
     page = (proj / "reports/index.html").read_text(encoding="utf-8")
     assert "Corpora" in page and "Downloads" in page and "corpus_sizes.png" in page
     runs = _mlflow_runs(proj)

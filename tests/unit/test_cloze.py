@@ -210,6 +210,20 @@ def test_reader_trains_and_round_trips(encoder, hops, tmp_path):
     assert again.answer(items[50:]) == pred
 
 
+def test_batches_cover_every_item_once_the_tail_too():
+    """The last batch, when trimmed to the token budget, used to drop its trimmed items (they
+    then went unanswered and counted as wrong)."""
+    vocab = WordVocab(["在", "树"], oov_slots=5)
+    query = ["今天", BLANK, "来", "了", "。"]
+    items = [ClozeItem(f"<qid_{i}>", [["猴子"] * n, query], query, "猴子")
+             for i, n in enumerate([10, 10, 30, 35])]
+    model = build_reader(len(vocab), dim=8, units=8, dilations=(1,))
+    reader = Reader(model, vocab, max_doc=100)
+    seen = [int(k) for ids, _ in reader.batches(items, 100) for k in ids]
+    assert sorted(seen) == list(range(len(items)))
+    assert all(reader.answer(items))  # every item answered
+
+
 def test_an_ensemble_averages_its_readers_and_round_trips(tmp_path):
     from zhpipe.cloze.reader import Ensemble
 

@@ -293,13 +293,11 @@ class Reader:
             n = len(encs[order[i]].doc)
             size = max(1, tokens_per_batch // max(n, 1))
             ids = order[i:i + size]
-            j = i + size
             # lengths ascend: the last one is the longest
             while len(ids) > 1 and len(ids) * len(encs[ids[-1]].doc) > tokens_per_batch:
                 ids = ids[:-1]
-                j -= 1
             yield ids, [encs[k] for k in ids]
-            i = j
+            i += len(ids)  # (counting from i + size skipped the tail's trimmed items)
 
     def word_probs(self, items: Sequence[ClozeItem], tokens_per_batch: int = 32768
                    ) -> list[dict[str, float]]:

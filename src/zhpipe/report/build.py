@@ -423,9 +423,12 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
     if g:
         keys = ["items", "passage_tokens_mean", "passage_sentences_mean", "query_tokens_mean",
                 "answer_chars_mean", "distinct_answers", "answer_in_passage"]
+        story = (items.get("cft") or {}).get("generated")
         sec.tables.append(("Generated training items vs the validation set", pd.DataFrame(
-            [{"set": "generated", **{k: g.get(k) for k in keys}},
-             {"set": "CMRC 2017 validation", **{k: v.get(k) for k in keys}}])))
+            [{"set": "generated (news, your corpora)", **{k: g.get(k) for k in keys}}]
+            + ([{"set": "generated (CFT stories)", **{k: story.get(k) for k in keys}}]
+               if story else [])
+            + [{"set": "CMRC 2017 validation", **{k: v.get(k) for k in keys}}])))
     if r.get("history"):
         sec.tables.append(("Training curve", pd.DataFrame(r["history"])))
     return sec
