@@ -86,6 +86,9 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
     baseline = accuracy(gold, {it.qid: top_frequency(it, vocab.exclude) for it in valid})
     reachable = sum(it.answer in set(it.tokens[: p.max_doc]) for it in valid if it.answer)
     have_vector = set(init_words) if init is not None else set()
+    by_file: dict[str, list[bool]] = {}  # the dev accuracy per file (CFT: auto, human)
+    for it, got in zip(dev, reader.answer(dev), strict=True):
+        by_file.setdefault(it.qid.strip("<>").rsplit("_", 1)[0][4:], []).append(got == it.answer)
     metrics = {
         "cmrc2017": {"valid": {**score, "top_frequency_accuracy": baseline["accuracy"],
                                "reads_validation_text": transductive,
@@ -100,6 +103,8 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
                         a in have_vector for a in gold.values()) / max(len(gold), 1), 2)},
         "encoder": p.encoder, "reader": info, "dev_accuracy": info["dev_accuracy"],
         "dev_items_source": "cft" if dev and dev[0].qid.startswith(STORY_QID) else "generated",
+        "dev_accuracy_by_file": {k: {"items": len(v), "accuracy": round(100 * sum(v) / len(v), 2)}
+                                 for k, v in sorted(by_file.items())},
         "items_by_source": dict(Counter(_source(it.qid) for it in train)),
         "reads_validation_text": transductive,
     }

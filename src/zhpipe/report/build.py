@@ -407,12 +407,14 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
         start += f", {vec['valid_answers_with_vector']}% of the validation answers covered"
     sources = m.get("items_by_source") or items.get("items_by_source") or {}
     mix = ", ".join(f"{k} {n:,}" for k, n in sources.items())
+    by_file = "".join(f"; {k} {d['accuracy']}% of {d['items']}"
+                      for k, d in (m.get("dev_accuracy_by_file") or {}).items())
     dev = ("held-out CFT story items" if m.get("dev_items_source") == "cft"
            else "held-out generated items")
     text = (f"Reader ({m['encoder']} encoders, starting from {start}"
             f") trained on {m['train_items']:,} items ({mix or m['train_source']}; "
             f"{r['train_items_per_sec']} items/s), early-stopped on {m['dev_items']:,} {dev} "
-            f"(accuracy {m['dev_accuracy']}%), scored on the {v['total']:,} "
+            f"(accuracy {m['dev_accuracy']}%{by_file}), scored on the {v['total']:,} "
             f"CMRC 2017 validation queries ({v['correct']:,} right; answers within the first "
             f"max_doc tokens: {v['answer_within_max_doc']}%). Every sentence of a validation "
             f"passage was removed from the training text first. Anchors from the official "
