@@ -59,7 +59,7 @@ class ReaderParams(Section):
     learning_rate: float = Field(default=0.004, gt=0)
     lr_decay: Literal["none", "cosine"] = "cosine"
     epochs: int = Field(default=1, ge=1)
-    story_epochs: int = Field(default=0, ge=0)
+    story_epochs: int = Field(default=2, ge=0)
     ensemble: int = Field(default=1, ge=1)
     story_learning_rate: float = Field(default=0.001, gt=0)
     patience: int = Field(default=1, ge=1)
