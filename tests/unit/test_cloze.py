@@ -456,6 +456,8 @@ def test_the_three_cloze_stages_chain_in_process(tmp_path):
     assert valid["total"] == 2 and 0 <= valid["accuracy"] <= 100
     assert got["vectors"]["used"] and (out / "cloze.valid.pred").exists()
     assert not valid["reads_validation_text"] and got["dev_items_source"] == "cft"
+    assert 0 <= got["dev_top_frequency_accuracy"] <= 100
+    assert set(got["dev_accuracy_by_file"]) <= {"cft_auto", "cft_human"}
     assert got["items_by_source"] == by_source
     phases = [h["phase"] for h in got["reader"]["history"]]
     assert phases[0] == "all" and phases[-1] == "second"

@@ -105,6 +105,8 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
         "dev_items_source": "cft" if dev and dev[0].qid.startswith(STORY_QID) else "generated",
         "dev_accuracy_by_file": {k: {"items": len(v), "accuracy": round(100 * sum(v) / len(v), 2)}
                                  for k, v in sorted(by_file.items())},
+        "dev_top_frequency_accuracy": round(100 * sum(
+            top_frequency(it, vocab.exclude) == it.answer for it in dev) / max(len(dev), 1), 2),
         "items_by_source": dict(Counter(_source(it.qid) for it in train)),
         "reads_validation_text": transductive,
     }

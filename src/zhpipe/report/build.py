@@ -392,7 +392,8 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
                  for k, (a, d) in enumerate(zip(ens["members_valid_accuracy"],
                                                 ens["members_dev_accuracy"], strict=True))]
     rows.append({"system": "most frequent candidate word (this run)",
-                 "validation accuracy": v["top_frequency_accuracy"]})
+                 "validation accuracy": v["top_frequency_accuracy"],
+                 "held-out CFT accuracy": m.get("dev_top_frequency_accuracy")})
     rows += [{"system": name, "validation accuracy": acc} for name, acc in CLOZE_ANCHORS]
     r = m["reader"]
     vec = m.get("vectors") or {"source": "word2vec" if m.get("word2vec_init") else "none",
