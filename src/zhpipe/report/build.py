@@ -421,7 +421,7 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
             f"passage was removed from the training text first. Anchors from the official "
             f"leaderboard (validation set). Trained with Keras: {runs_on(m)}.")
     sec = Section("Cloze reading (CMRC 2017)", text)
-    sec.tables.append(("CMRC 2017 cloze validation accuracy (%)", pd.DataFrame(rows)))
+    sec.tables.append(("CMRC 2017 cloze validation accuracy (%)", pd.DataFrame(rows).fillna("")))
     g = m.get("generated")
     if g:
         keys = ["items", "passage_tokens_mean", "passage_sentences_mean", "query_tokens_mean",
