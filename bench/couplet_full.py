@@ -90,13 +90,12 @@ def main() -> int:
                                     "patience": args.patience, **_overrides(args.set)})
         p = CoupletParams.model_validate(p.model_dump())  # the overrides validated
         kinds = tuple(args.models)
-    budgets = dict(zip(kinds, [None] * len(kinds), strict=True))
-    if args.max_minutes:
-        if len(args.max_minutes) not in (1, len(kinds)):
-            raise SystemExit("--max-minutes: one value, or one per model")
-        for kind, m in zip(kinds, args.max_minutes * (len(kinds) // len(args.max_minutes)),
-                           strict=True):
-            budgets[kind] = m * 60
+    minutes = args.max_minutes or [None]
+    if len(minutes) == 1:
+        minutes = minutes * len(kinds)
+    if len(minutes) != len(kinds):
+        raise SystemExit("--max-minutes: one value, or one per model")
+    budgets = {k: m and m * 60 for k, m in zip(kinds, minutes, strict=True)}
 
     from zhpipe.backend import describe
     from zhpipe.couplet.experiment import (

@@ -207,6 +207,16 @@ def test_training_save_and_load_round_trip(kind, tmp_path):
     assert again.generate(["天高云淡"], beam=2) == couplet.generate(["天高云淡"], beam=2)
 
 
+def test_a_time_budget_stops_training_between_passes():
+    v = vocab()
+    kw = dict(dim=8, dilations=(1,), dropout=0.0, heads=1, tokens_per_batch=64,
+              learning_rate=0.01, epochs=3, patience=3, seed=0)
+    _, info = train_couplet("tagger", PAIRS, PAIRS[:5], v, max_seconds=0.0, **kw)
+    assert len(info["history"]) == 1 and info["stopped_by_time"]  # one pass, then no more
+    _, info = train_couplet("tagger", PAIRS, PAIRS[:5], v, max_seconds=None, **kw)
+    assert len(info["history"]) == 3 and not info["stopped_by_time"]
+
+
 def test_load_names_the_missing_model(tmp_path):
     with pytest.raises(FileNotFoundError, match="train_couplet"):
         Couplet.load(tmp_path, "seq2seq")

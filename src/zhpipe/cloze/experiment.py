@@ -38,7 +38,7 @@ def top_frequency(item, exclude) -> str:
 
 def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out: Path) -> dict:
     """Train the reader on the items, save it in ``out``, score it on CMRC 2017 validation."""
-    from zhpipe.cloze.reader import Ensemble, WordVocab, train_reader
+    from zhpipe.cloze.reader import Ensemble, WordVocab, best, train_reader
     from zhpipe.embeddings.io import load_npz
 
     train, dev = read_items(items, TRAIN), read_items(items, DEV)
@@ -57,6 +57,7 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
         for w, i in vocab.index.items():
             if w in row:
                 init[i] = init_vectors[row[w]]
+    stories = [it for it in train if it.qid.startswith(STORY_QID)]
     readers, infos = [], []
     for member in range(p.ensemble):  # members differ by their seed
         reader, info = train_reader(
@@ -65,20 +66,19 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
             freeze_embeddings=p.freeze_embeddings, gated_attention=p.gated_attention,
             learning_rate=p.learning_rate, lr_decay=p.lr_decay, epochs=p.epochs,
             patience=p.patience, seed=p.seed + member, init=init,
-            second=[it for it in train if it.qid.startswith(STORY_QID)],
-            second_epochs=p.story_epochs, second_learning_rate=p.story_learning_rate)
+            second=stories, second_epochs=p.story_epochs, second_learning_rate=p.story_learning_rate)
         reader.save(out, member, p.ensemble)
         readers.append(reader)
         infos.append(info)
     info = infos[0]
-    reader = readers[0] if p.ensemble == 1 else Ensemble(readers)
 
     stats = ReadStats()
     valid = read_doc_query(cmrc / "cloze.valid.doc_query", stats)
     gold = read_answers(cmrc / "cloze.valid.answer")
     attach_answers(valid, gold)
     t0 = time.perf_counter()
-    pred = reader.answer(valid)
+    member_valid = [r.word_probs(valid) for r in readers]  # each member reads the set once
+    pred = best(Ensemble.average(member_valid))
     seconds = time.perf_counter() - t0
     predictions = dict(zip((it.qid for it in valid), pred, strict=True))
     write_answers(out / "cloze.valid.pred", predictions.items())
@@ -86,9 +86,12 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
     baseline = accuracy(gold, {it.qid: top_frequency(it, vocab.exclude) for it in valid})
     reachable = sum(it.answer in set(it.tokens[: p.max_doc]) for it in valid if it.answer)
     have_vector = set(init_words) if init is not None else set()
+    member_dev = [r.word_probs(dev) for r in readers]
+    dev_right = [got == it.answer for got, it in zip(best(Ensemble.average(member_dev)), dev,
+                                                     strict=True)]
     by_file: dict[str, list[bool]] = {}  # the dev accuracy per file (CFT: auto, human)
-    for it, got in zip(dev, reader.answer(dev), strict=True):
-        by_file.setdefault(it.qid.strip("<>").rsplit("_", 1)[0][4:], []).append(got == it.answer)
+    for it, right in zip(dev, dev_right, strict=True):
+        by_file.setdefault(_qid_name(it.qid), []).append(right)
     metrics = {
         "cmrc2017": {"valid": {**score, "top_frequency_accuracy": baseline["accuracy"],
                                "reads_validation_text": transductive,
@@ -111,25 +114,27 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
         "reads_validation_text": transductive,
     }
     if p.ensemble > 1:  # the single readers beside their ensemble (the stage's model)
-        dev_gold = {it.qid: it.answer for it in dev}
-
-        def acc(r, items, gold_answers):
-            got = dict(zip((it.qid for it in items), r.answer(items), strict=True))
-            return accuracy(gold_answers, got)["accuracy"]
-
         metrics["ensemble"] = {
             "members": p.ensemble, "valid_accuracy": score["accuracy"],
-            "members_valid_accuracy": [acc(r, valid, gold) for r in readers],
-            "dev_accuracy": acc(reader, dev, dev_gold) if dev else None,
+            "members_valid_accuracy": [
+                accuracy(gold, dict(zip((it.qid for it in valid), best(probs), strict=True)))
+                ["accuracy"] for probs in member_valid],
+            "dev_accuracy": round(100 * sum(dev_right) / len(dev), 2) if dev else None,
             "members_dev_accuracy": [i["dev_accuracy"] for i in infos],
             "train_seconds": round(sum(i["train_seconds"] for i in infos), 1)}
         metrics["dev_accuracy"] = metrics["ensemble"]["dev_accuracy"]
     return metrics
 
 
+def _qid_name(qid: str) -> str:
+    """The source name inside a cloze_items qid: <qid_pd1998_7> -> pd1998, <qid_cft_12> -> cft,
+    <qid_cft_human_3> -> cft_human; the official <qid_7> -> ''."""
+    return "_".join(qid.strip("<>").split("_")[1:-1])
+
+
 def _source(qid: str) -> str:
-    """The source of a cloze_items qid: <qid_pd1998_7>, <qid_cft_12>, <qid_cft_human_3>..."""
-    name = "_".join(qid.strip("<>").split("_")[1:-1])
+    """The source of a cloze_items qid, as ``items_by_source`` names it."""
+    name = _qid_name(qid)
     if name.startswith("cft"):  # cloze_items's names: CFT's own items, items of its stories
         return "cft_items" if name in ("cft_auto", "cft_human") else "cft_generated"
     return name or "cmrc2017_train"

@@ -144,12 +144,8 @@ def make_items(p: ItemsParams, pd1998: Path, cmrc: Path, out: Path,
     # the text the reader's own vectors learn from: every corpus as the items cut it, and the
     # training stories (never a held-out one, never a CMRC validation sentence)
     text = [[w for w, _ in s] for _, sents in sources for s in sents]
-    text += passage_sentences(official) + stories_text(stories)
+    text += passage_sentences(official) + [s for st in stories for s in st]
     write_lines(out / TEXT_FILE, (" ".join(s) for s in text if s))
     metrics.update(train_items=len(train), dev_items=len(dev), items_by_source=counts,
                    excluded_words=len(exclude), text_sentences=len(text))
     return metrics
-
-
-def stories_text(stories: list[list[list[str]]]) -> list[list[str]]:
-    return [s for st in stories for s in st]

@@ -267,14 +267,19 @@ def answer_mask(enc: Encoded, answer: str | None, width: int) -> np.ndarray:
     return m
 
 
+def word_mass(probs: np.ndarray, tokens: Sequence[str]) -> dict[str, float]:
+    """Each candidate word's probability, summed over its positions; a passage without any
+    candidate (punctuation only) still gets its first token, at 0."""
+    total: dict[str, float] = {}
+    for w, p in zip(tokens, probs[: len(tokens)].tolist(), strict=True):
+        if p > 0:
+            total[w] = total.get(w, 0.0) + p
+    return total or {(tokens[0] if tokens else ""): 0.0}
+
+
 def pick(probs: np.ndarray, tokens: Sequence[str]) -> tuple[str, float]:
     """The word with the largest summed probability over its positions."""
-    total: dict[str, float] = {}
-    for w, p in zip(tokens, probs[: len(tokens)], strict=True):
-        if p > 0:
-            total[w] = total.get(w, 0.0) + float(p)
-    if not total:  # no candidate at all (e.g. a passage of punctuation): still answer
-        return (tokens[0] if tokens else ""), 0.0
+    total = word_mass(probs, tokens)
     w = max(total, key=total.get)
     return w, total[w]
 
@@ -306,16 +311,12 @@ class Reader:
         for ids, encs in self.batches(items, tokens_per_batch):
             probs = np.asarray(self.model.predict_on_batch(batch_inputs(encs)))
             for k, e, p in zip(ids, encs, probs, strict=True):
-                total: dict[str, float] = {}
-                for w, x in zip(e.tokens, p[: len(e.tokens)], strict=True):
-                    if x > 0:
-                        total[w] = total.get(w, 0.0) + float(x)
-                out[k] = total or {(e.tokens[0] if e.tokens else ""): 0.0}
+                out[k] = word_mass(p, e.tokens)
         return out
 
     def answer(self, items: Sequence[ClozeItem], tokens_per_batch: int = 32768
                ) -> list[str]:
-        return [max(d, key=d.get) for d in self.word_probs(items, tokens_per_batch)]
+        return best(self.word_probs(items, tokens_per_batch))
 
     def save(self, folder, member: int = 0, members: int = 1) -> None:
         """``folder/reader.keras`` (``reader_K.keras`` for member K of an ensemble)."""
@@ -356,15 +357,25 @@ class Ensemble:
         self.vocab = self.readers[0].vocab
 
     def word_probs(self, items: Sequence[ClozeItem]) -> list[dict[str, float]]:
-        total: list[dict[str, float]] = [{} for _ in items]
-        for r in self.readers:
-            for acc, d in zip(total, r.word_probs(items), strict=True):
-                for w, x in d.items():
-                    acc[w] = acc.get(w, 0.0) + x / len(self.readers)
-        return total
+        return self.average([r.word_probs(items) for r in self.readers])
 
     def answer(self, items: Sequence[ClozeItem]) -> list[str]:
-        return [max(d, key=d.get) for d in self.word_probs(items)]
+        return best(self.word_probs(items))
+
+    @staticmethod
+    def average(members: Sequence[list[dict[str, float]]]) -> list[dict[str, float]]:
+        """Per item, the members' word probabilities averaged."""
+        total: list[dict[str, float]] = [{} for _ in members[0]]
+        for probs in members:
+            for acc, d in zip(total, probs, strict=True):
+                for w, x in d.items():
+                    acc[w] = acc.get(w, 0.0) + x / len(members)
+        return total
+
+
+def best(word_probs: Sequence[dict[str, float]]) -> list[str]:
+    """The most probable word of each item."""
+    return [max(d, key=d.get) for d in word_probs]
 
 
 def _prepare(reader: Reader, items: Sequence[ClozeItem], tokens_per_batch: int

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +35,11 @@ class Split:
     vocab: CharVocab
     skipped: int
 
-    @property
+    @cached_property
     def uppers(self) -> list[str]:
         return [u for u, _ in self.test]
 
-    @property
+    @cached_property
     def refs(self) -> list[str]:
         return [low for _, low in self.test]
 
@@ -102,7 +103,8 @@ def base_metrics(p: CoupletParams, split: Split) -> dict:
 
 def examples(split: Split, outputs: dict[str, list[str]]) -> list[dict]:
     return [{"upper": u, "reference": r, **{kind: hyps[i] for kind, hyps in outputs.items()}}
-            for i, (u, r) in enumerate(zip(split.uppers, split.refs, strict=True))][:EXAMPLES]
+            for i, (u, r) in enumerate(zip(split.uppers[:EXAMPLES], split.refs[:EXAMPLES],
+                                           strict=True))]
 
 
 def run_experiment(p: CoupletParams, couplet: Path, out: Path | None = None,
