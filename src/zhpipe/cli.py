@@ -29,7 +29,7 @@ PROFILES_DIR = Path("params.d")
 
 def cmd_datasets(args) -> int:
     from zhpipe.corpus.catalogue import DownloadParams, load_catalogue
-    from zhpipe.corpus.checksum import ChecksumMismatch, verify
+    from zhpipe.corpus.checksum import ChecksumMismatch, sha256_file, verify
     from zhpipe.corpus.download import Settings, in_mirror
     from zhpipe.params import load_section
 
@@ -49,6 +49,17 @@ def cmd_datasets(args) -> int:
             ok = 0
             problems = []
             for key, spec in ds.files.items():
+                if spec.members is not None:  # a folder of globbed members: each as recorded
+                    saved = [k for k in recorded if k.startswith(key + "/")]
+                    if not saved and not spec.optional:
+                        problems.append(f"{key}/: no files recorded")
+                    for k in saved:
+                        path = folder / k
+                        if not path.exists() or sha256_file(path) != recorded[k]["sha256"]:
+                            problems.append(f"{path}: missing or changed since download")
+                        else:
+                            ok += 1
+                    continue
                 path = folder / key
                 if not path.exists():
                     if not spec.optional:

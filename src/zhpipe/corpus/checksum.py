@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from pathlib import Path
@@ -15,6 +16,15 @@ def sha256_file(path: str | os.PathLike) -> str:
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
     return h.hexdigest()
+
+
+def sri_sha512(path: str | os.PathLike) -> str:
+    """The Subresource Integrity value npm publishes for a tarball: ``sha512-<base64 digest>``."""
+    h = hashlib.sha512()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+    return "sha512-" + base64.b64encode(h.digest()).decode("ascii")
 
 
 def git_blob_sha1(path: str | os.PathLike) -> str:

