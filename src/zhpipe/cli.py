@@ -10,6 +10,7 @@
     zhpipe analogy A B C
     zhpipe couplet [UPPER...] [--model seq2seq|tagger] [--beam 5]   (stdin when no UPPER)
     zhpipe cloze FILE.doc_query [--out FILE.answer] [--answers GOLD.answer]
+    zhpipe poem [-n 5] [--chars 5|7] [--seed N] [--temperature T] [--between A B]
 """
 
 from __future__ import annotations
@@ -174,16 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
     from zhpipe.couplet import cli as couplet_cli
     from zhpipe.embeddings import cli as embeddings_cli
     from zhpipe.mining import cli as mining_cli
+    from zhpipe.poem import cli as poem_cli
 
     mining_cli.add_parsers(sub)
     embeddings_cli.add_parsers(sub)
     couplet_cli.add_parsers(sub)
     cloze_cli.add_parsers(sub)
+    poem_cli.add_parsers(sub)
     return ap
 
 
 #: Commands that load a Keras model (``segment`` only with ``--model crf``).
-KERAS_COMMANDS = {"ner", "couplet", "cloze"}
+KERAS_COMMANDS = {"ner", "couplet", "cloze", "poem"}
 
 
 def silence_native_stderr() -> None:

@@ -69,14 +69,15 @@ class FileStats:
                 "vocabulary_of": "words" if seg else "characters"}
 
 
-def write_corpus(out_dir: Path, corpus: str, name: str, kind: str, lines: Iterable[str]) -> dict:
+def write_corpus(out_dir: Path, corpus: str, name: str, kind: str, lines: Iterable[str],
+                 allow_empty: bool = False) -> dict:
     stats = FileStats(corpus, name, kind)
     with atomic_write(out_dir / name) as fh:
         for line in lines:
             fh.write(line)
             fh.write("\n")
             stats.add(line)
-    if stats.sentences == 0:
+    if stats.sentences == 0 and not allow_empty:
         raise CorpusError(f"{out_dir / name}: no sentences left after preparation")
     return stats.row()
 
@@ -96,6 +97,12 @@ class NoOptions(Section):
     pass
 
 
+class PoetryOptions(Section):
+    dev_fraction: float = Field(default=0.02, ge=0.0, lt=0.5)   # share of poems held out as dev
+    test_fraction: float = Field(default=0.02, ge=0.0, lt=0.5)  # ... and as test
+    seed: int = 618  # seed of the split (a hash of seed and poem id)
+
+
 class WikiOptions(Section):
     max_articles: int | None = Field(default=None, ge=1)  # None: the whole dump
     min_chars: int = Field(default=10, ge=1)  # shorter lines (headings, stubs) are dropped
@@ -104,6 +111,7 @@ class WikiOptions(Section):
 OPTIONS: dict[str, type[Section]] = {
     "pd1998": Pd1998Options, "sighan2005": NoOptions, "couplet": NoOptions,
     "cmrc2017": NoOptions, "cft": NoOptions, "ca8": NoOptions, "lcsts": LcstsOptions, "zhwiki": WikiOptions,
+    "poetry": PoetryOptions,
 }
 
 
@@ -390,8 +398,44 @@ def prepare_zhwiki(raw: Path, out: Path, opts: WikiOptions, max_chars: int) -> l
     return [write_corpus(out, "zhwiki", "raw.txt", "raw", lines)]
 
 
+def prepare_poetry(raw: Path, out: Path, opts: PoetryOptions, max_chars: int) -> list[dict]:
+    """Tang poems (``tang/poet.tang.*.json``) as couplets ``couplets{5,7}.{train,dev,test}.txt``
+    (one ``上句，下句。`` a line) and the quatrains and regulated verses of the train split,
+    ``quatrains{5,7}.txt`` and ``regulated{5,7}.txt`` (a poem a line); see :mod:`zhpipe.corpus.poetry`."""
+    import opencc
+
+    from zhpipe.corpus import poetry
+
+    converter = opencc.OpenCC("t2s")
+    files = poetry.tang_files(raw / "tang")
+    ex = poetry.extract((r for f in files for r in poetry.records(f)), converter)
+    rows = []
+    for n in (5, 7):
+        splits, dropped = poetry.couplet_splits(ex.poems, n, opts.dev_fraction,
+                                                opts.test_fraction, opts.seed)
+        for split, lines in splits.items():
+            row = write_corpus(out, "poetry", f"couplets{n}.{split}.txt", "raw", lines)
+            if split == "train":
+                poems = [p for p in ex.poems if p.chars == n]
+                row.update(poems=len(poems), poems_read=ex.read, **{
+                    f"poems_{form}": sum(p.form == form for p in poems)
+                    for form in ("quatrain", "regulated", "other")},
+                    **{f"dropped_{k}": v for k, v in sorted(ex.dropped.items())})
+            else:
+                row["dropped_in_train"] = dropped[split]
+            rows.append(row)
+        for form in ("quatrain", "regulated"):
+            chosen = ["".join(p.couplets()) for p in ex.poems if p.chars == n and p.form == form
+                      and poetry.split_of(p.id, opts.dev_fraction, opts.test_fraction,
+                                          opts.seed) == "train"]
+            name = "quatrains" if form == "quatrain" else "regulated"
+            rows.append(write_corpus(out, "poetry", f"{name}{n}.txt", "raw", chosen,
+                                     allow_empty=True))  # for reading; no stage needs them
+    return rows
+
+
 PREPARERS: dict[str, Callable[[Path, Path, Section, int], list[dict]]] = {
     "pd1998": prepare_pd1998, "sighan2005": prepare_sighan2005, "couplet": prepare_couplet,
     "cmrc2017": prepare_cmrc2017, "cft": prepare_cft, "ca8": prepare_ca8, "lcsts": prepare_lcsts,
-    "zhwiki": prepare_zhwiki,
+    "zhwiki": prepare_zhwiki, "poetry": prepare_poetry,
 }

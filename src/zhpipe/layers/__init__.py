@@ -9,8 +9,9 @@ from zhpipe.layers.blank_query import BlankQuery
 from zhpipe.layers.crf import CRF
 from zhpipe.layers.gated_attention import GatedAttention
 from zhpipe.layers.gated_conv1d import GatedConv1D
+from zhpipe.layers.gaussian_sample import GaussianSample
 from zhpipe.layers.key_padding_mask import KeyPaddingMask
 from zhpipe.layers.pad_mask import PadMask
 
-__all__ = ["CRF", "AttentionSum", "BlankQuery", "GatedAttention", "GatedConv1D", "KeyPaddingMask",
-           "PadMask"]
+__all__ = ["CRF", "AttentionSum", "BlankQuery", "GatedAttention", "GatedConv1D", "GaussianSample",
+           "KeyPaddingMask", "PadMask"]

@@ -437,9 +437,61 @@ def section_cloze(metrics: dict[str, dict], out: Path) -> Section | None:
     return sec
 
 
+def section_poems(metrics: dict[str, dict], out: Path) -> Section | None:
+    m = metrics.get("train_poem")
+    if m is None:
+        return None
+    prep = metrics.get("prepare/poetry", {}).get("files", {})
+    names = {"vae": "CNN + VAE (this run)", "bigram": "character bigram sampler (this run)",
+             "training_lines": "lines drawn from the training set (the ceiling)"}
+    keys = {"right_form": "right length and punctuation", "tone_agreement": "tone-pattern agreement",
+            "tone_conforming": "fully regulated", "rhyme_rate": "couplet rhymes",
+            "level_ending": "2nd line ends level", "distinct_1": "distinct-1",
+            "distinct_2": "distinct-2", "novel_lines": "novel lines",
+            "novel_couplets": "novel couplets"}
+    sec = Section("Poems (CNN + VAE, Tang couplets)")
+    texts = []
+    for chars, f in m["forms"].items():
+        c, v, t = f["couplets"], f["scores"]["vae"], f["train"]
+        poems = prep.get(f"couplets{chars}.train.txt", {})
+        of = f"{c['train_available']:,}"
+        if poems.get("poems"):
+            of += (f"; from {poems['poems']:,} poems: {poems['poems_quatrain']:,} quatrains, "
+                   f"{poems['poems_regulated']:,} regulated verses")
+        texts.append(
+            f"{chars}-character lines: {c['train']:,} training couplets (of {of}), "
+            f"{c['dev']:,} dev and {c['test']:,} test couplets from held-out poems; "
+            f"{len(t['history'])} passes ({t['couplets_per_sec']:,} couplets/s). Held-out: "
+            f"reconstruction {v['test_recon_nats']} + KL {v['test_kl_nats']} nats per couplet "
+            f"(bound {v['test_neg_elbo_nats']}; character bigram NLL "
+            f"{f['scores']['bigram'].get('test_nll_chars_nats')}, unigram "
+            f"{f.get('test_unigram_nll_nats')}), {v['test_active_units']} of "
+            f"{v['test_latent']} latent units active.")
+        rows = [{"system": names[k], **{label: f["scores"][k].get(key) for key, label in
+                                         keys.items()}} for k in names]
+        sec.tables.append((f"{chars}-character couplets: the rules of the form "
+                           f"({f['scores']['vae']['samples']:,} samples each; shares)",
+                           pd.DataFrame(rows)))
+        samples = f["samples"]
+        sec.tables.append((f"{chars}-character samples", pd.DataFrame(
+            {names[k]: samples[k] for k in names if k in samples})))
+        ip = f["interpolation"]
+        sec.tables.append((f"{chars}-character latent interpolation: {ip['from']} -> {ip['to']}",
+                           pd.DataFrame({"step": range(len(ip["steps"])),
+                                         "decoded": ip["steps"]})))
+        sec.tables.append((f"{chars}-character training curve", pd.DataFrame(
+            [{k: h[k] for k in h if k != "kl_per_dim"} for h in t["history"]])))
+    sec.text = (" ".join(texts) + " Tones are modern readings (pypinyin; tones 1-2 level): "
+                "entering-tone characters count as level, so real Tang lines score below 1; "
+                "rhyme uses the thirteen modern rhyme tracks; novelty is against every training "
+                f"couplet. Decoding: {m.get('decoding', 'argmax')}. Trained with Keras: "
+                f"{runs_on(m)}.")
+    return sec
+
+
 SECTIONS: list[Callable[[dict[str, dict], Path], Section | None]] = [
     section_datasets, section_corpora, section_mine_words, section_word2vec, section_crf,
-    section_seq2seq, section_cloze,
+    section_seq2seq, section_cloze, section_poems,
 ]
 
 
