@@ -28,7 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-MODELS = ("couplet_tagger", "couplet_seq2seq", "crf_seg", "cloze_reader", "word2vec_keras")
+MODELS = ("couplet_tagger", "couplet_seq2seq", "crf_seg", "cloze_reader", "word2vec_keras",
+          "poem_vae")
 
 
 def emit(**kw):
@@ -203,6 +204,36 @@ def bench_word2vec(scale: float, compiles) -> dict:
             "params": {"dim": p.dim, "batch_size": p.batch_size}}
 
 
+def bench_poem(scale: float, compiles) -> dict:
+    import numpy as np
+
+    from zhpipe.params import load_section
+    from zhpipe.poem.params import PoemParams
+    from zhpipe.poem.vae import train
+
+    p = load_section("train_poem", PoemParams, ROOT / "params.yaml")
+    rng = np.random.default_rng(0)
+    chars = _chars(6000, 0)
+    n = int(20_000 * scale)
+    text = _zipf_text(rng, chars, [10] * n)
+    couplets = [f"{t[:5]}，{t[5:]}。" for t in text]
+    c0 = compiles()
+    t0 = time.perf_counter()
+    _, info = train(couplets, couplets[:500], 5, dim=p.dim, latent=p.latent,
+                    encoder_convs=p.encoder_convs, decoder_convs=p.decoder_convs,
+                    dropout=p.dropout, min_count=1, batch_size=p.batch_size,
+                    learning_rate=p.learning_rate, epochs=2, patience=9,
+                    kl_warmup_steps=p.kl_warmup_steps, free_bits=p.free_bits, seed=1)
+    total = time.perf_counter() - t0
+    secs = [h["seconds"] for h in info["history"]]
+    return {"examples": n, "tokens": 10 * n, "vocab": info["vocabulary"], "epochs": 2,
+            "seconds": round(total, 1),
+            "couplets_per_sec_first_pass": round(n / secs[0]) if secs[0] else None,
+            "couplets_per_sec_steady": round(n / secs[1]) if secs[1] else None,
+            "compilations": None if c0 is None else compiles() - c0,
+            "params": {"dim": p.dim, "latent": p.latent, "batch_size": p.batch_size}}
+
+
 def run_one(model: str, scale: float) -> dict:
     import keras
 
@@ -213,7 +244,8 @@ def run_one(model: str, scale: float) -> dict:
           "couplet_seq2seq": lambda: bench_couplet("seq2seq", scale, compiles),
           "crf_seg": lambda: bench_crf(scale, compiles),
           "cloze_reader": lambda: bench_cloze(scale, compiles),
-          "word2vec_keras": lambda: bench_word2vec(scale, compiles)}[model]
+          "word2vec_keras": lambda: bench_word2vec(scale, compiles),
+          "poem_vae": lambda: bench_poem(scale, compiles)}[model]
     row = {"bench": "train_throughput", "model": model, **describe(),
            "keras": keras.__version__, "threads": os.cpu_count(), "scale": scale}
     row.update(fn())

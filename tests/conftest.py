@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import tarfile
@@ -159,6 +160,25 @@ def make_wiki_dump() -> bytes:
     return bz2.compress(WIKI_DUMP.encode("utf-8"))
 
 
+def tiny_poetry() -> bytes:
+    """An npm-style tarball with one ``poet.tang.0.json``: 40 five- and 40 seven-character
+    poems of two couplets each, in traditional characters, every couplet distinct."""
+    import json
+
+    digits = "一二三四五六七八九十"
+    poems = []
+    for i in range(40):
+        a, b = digits[i // 10], digits[i % 10]
+        poems.append({"id": f"w{i}", "author": "t", "title": "t",
+                      "paragraphs": [f"{a}{b}依山盡，黃河入海流。", f"欲窮千{a}{b}，更上一層樓。"]})
+        poems.append({"id": f"q{i}", "author": "t", "title": "t",
+                      "paragraphs": [f"兩箇黃鸝{a}{b}柳，一行白鷺上青天。",
+                                     f"窗含西嶺千秋雪，門泊{a}{b}萬里船。"]})
+    return make_tar({"package/package.json": b'{"name": "chinese-poetry"}',
+                     "package/dist/quantangshi/poet.tang.0.json":
+                         json.dumps(poems, ensure_ascii=False).encode()})
+
+
 def tiny_catalogue(server: Server, mirror: Path) -> dict:
     """A catalogue with the real dataset names whose sources are tiny files on ``server`` (and,
     for ca8, in the offline ``mirror``), with their true checksums."""
@@ -179,6 +199,9 @@ def tiny_catalogue(server: Server, mirror: Path) -> dict:
     })
     cft = make_zip({"cft/cft.test.auto": CFT_AUTO.encode(),
                     "cft/cft.test.human": CFT_HUMAN.encode()})
+    poetry = tiny_poetry()
+    (mirror / "poetry").mkdir(parents=True, exist_ok=True)
+    (mirror / "poetry" / "chinese-poetry-2.0.1.tgz").write_bytes(poetry)
     (mirror / "ca8" / "CA8").mkdir(parents=True, exist_ok=True)
     (mirror / "ca8" / "CA8" / "morphological.txt").write_bytes(CA8.encode())
     (mirror / "ca8" / "CA8" / "semantic.txt").write_bytes(CA8.encode())
@@ -230,6 +253,12 @@ def tiny_catalogue(server: Server, mirror: Path) -> dict:
             "description": "tiny wiki", "licence": "test",
             "files": {"zhwiki-latest-pages-articles.xml.bz2": {
                 "url": server.add("/zhwiki.xml.bz2", make_wiki_dump())}}},
+        "poetry": {  # from the mirror (no npm registry in the tests)
+            "description": "tiny poetry", "licence": "test", "npm": "chinese-poetry@2.0.1",
+            "integrity": "sha512-" + base64.b64encode(hashlib.sha512(poetry).digest()).decode(),
+            "archive": "tar.gz", "sha256": sha(poetry),
+            "mirror": {"path": "poetry/chinese-poetry-2.0.1.tgz", "sha256": sha(poetry)},
+            "files": {"tang": {"members": "package/dist/quantangshi/poet.tang.*.json"}}},
         "lcsts": {
             "description": "tiny lcsts", "licence": "test",
             "files": {

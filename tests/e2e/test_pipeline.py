@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAGES = {f"{s}@{d}" for s in ("download", "prepare")
           for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "cft", "ca8", "lcsts",
-                    "zhwiki")} | {
+                    "zhwiki", "poetry")} | {
     "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "eval_word2vec", "train_seg", "train_ner",
-    "train_couplet", "cloze_items", "cloze_vectors", "train_cloze", "report"}
+    "train_couplet", "cloze_items", "cloze_vectors", "train_cloze", "train_poem", "report"}
 
 
 def _copy_project(dest: Path) -> None:
@@ -73,6 +73,9 @@ def _use_every_model_from_a_fresh_process(proj, env):
     answers = _zhpipe(proj, env, "cloze", "data/prepared/cmrc2017/cloze.valid.doc_query",
                       "--answers", "data/prepared/cmrc2017/cloze.valid.answer")
     assert answers.stdout.count("|||") >= 1 and "accuracy" in answers.stderr
+    for chars in ("5", "7"):
+        poems = _zhpipe(proj, env, "poem", "-n", "3", "--chars", chars, "--seed", "1").stdout
+        assert [len(x) for x in poems.split()] == [2 * int(chars) + 2] * 3, poems
     word = (proj / "data/word2vec/vocab.tsv").read_text(encoding="utf-8").split("\t")[0]
     assert _zhpipe(proj, env, "similar", word, "-n", "2").stdout.strip()
 
@@ -150,6 +153,9 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     params["cloze_items"].update(corpora=[str(stories)], passage_sentences=3, dev_items=1,
                                  skip_top_words=0)
     params["train_cloze"].update(units=8, dilations=[1], epochs=1)
+    params["prepare"]["corpora"]["poetry"].update(dev_fraction=0.2, test_fraction=0.2)
+    params["train_poem"].update(dim=8, latent=4, epochs=1, batch_size=8, min_count=1,
+                                samples=20, report_samples=3, interpolation_steps=3)
     (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MLFLOW_", "ZHPIPE_", "DVC_"))}

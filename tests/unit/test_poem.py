@@ -23,6 +23,7 @@ RECORDS = [  # traditional characters, as chinese-poetry has them
     {"id": "mixed", "paragraphs": ["春眠不覺曉，處處聞啼鳥鳥。"]},
     {"id": "odd", "paragraphs": ["床前明月光，疑是地上霜。舉頭望明月。"]},
     {"id": "gap", "paragraphs": ["床前□月光，疑是地上霜。"]},
+    {"id": "lost", "paragraphs": ["床前囗月光，疑是地上霜。"]},
     {"id": "restored", "paragraphs": ["何用念芳春，黃葉已[淅]瀝。"]},
 ]
 
@@ -36,7 +37,7 @@ def test_extract_keeps_5_and_7_character_poems_in_simplified_characters():
     assert by_id["note"].couplets() == ["逻人横鸟道，江祖出鱼梁。"]  # the editor's note is removed
     assert by_id["restored"].couplets() == ["何用念芳春，黄叶已淅沥。"]  # brackets dropped, kept
     assert ex.read == len(RECORDS)
-    assert ex.dropped == {"not_5_or_7_throughout": 1, "odd_line_count": 1, "other_characters": 1}
+    assert ex.dropped == {"not_5_or_7_throughout": 1, "odd_line_count": 1, "other_characters": 2}
 
 
 def test_prepare_writes_splits_without_train_couplets_in_test(tmp_path):
@@ -92,7 +93,11 @@ def test_score_counts_form_novelty_and_distinct():
                    5, known, lines)
     assert s["right_form"] == pytest.approx(2 / 3, abs=1e-4)
     assert s["novel_couplets"] == pytest.approx(2 / 3, abs=1e-4) and s["novel_lines"] == 0.5
-    assert s["rhyme_rate"] == 0.5 and s["level_ending"] == 1.0
+    assert s["rhyme_rate"] == 0.5 and s["level_ending"] == 1.0 and s["rhyme_scheme"] == 1.0
+    assert form.rhyme_scheme("白日依山尽", "黄河入海流")  # 尽 oblique, 流 level
+    assert form.rhyme_scheme("床前明月光", "疑是地上霜")  # 光 level, rhymes with 霜
+    assert not form.rhyme_scheme("黄河入海流", "白日依山尽")  # the rhyme foot is oblique
+    assert not form.rhyme_scheme("春眠不觉晓", "处处闻啼鸟")
     assert form.distinct(["春春春春春，春春春春春。"], 2) == pytest.approx(1 / 8)
 
 
@@ -104,6 +109,9 @@ def test_bigram_sampler_samples_what_it_saw_and_scores_likelihood():
     assert sum(x in lines for x in out) > 10  # near-deterministic chains reproduce the lines
     assert b.nll_chars(lines[:1]) < b.nll_chars(["流海入河黄，尽山依日白。"])
     assert baselines.training_lines(lines, 5, seed=1)[0] in lines
+    formed = b.sample(30, seed=2, chars=5)  # given the form: always two 5-character lines
+    assert all(form.split_couplet(x, 5) for x in formed)
+    assert all(x[6] in "黄更" for x in formed)  # the second line starts as after a comma
 
 
 # ----------------------------------------------------------------------------- the VAE

@@ -3,7 +3,7 @@
 The package's ``quantangshi/poet.tang.*.json`` files are lists of records
 ``{"author", "title", "paragraphs": [...], "id"}`` in traditional characters. A poem is kept when,
 after its editorial notes are removed, it consists only of Chinese characters and line
-punctuation, and every line has the same length, 5 or 7, in an even number of lines. Its text is
+punctuation (no □ or 囗, the collection's marks for lost characters), and every line has the same length, 5 or 7, in an even number of lines. Its text is
 converted to simplified characters with OpenCC (``t2s``), character by character where the
 phrase conversion would change a line's length.
 
@@ -27,6 +27,7 @@ from zhpipe.corpus.text import CorpusError
 
 NOTE = re.compile(r"（[^（）]*）|〖[^〖〗]*〗")  # editorial notes: （一作「叉」）, 〖...〗
 BRACKETS = str.maketrans("", "", "[]")  # [淅]: an editor's restored character, kept
+MISSING = "囗"  # the collection's mark for a lost character (like □), not the radical
 LINE_END = re.compile(r"[，。？！；：、]")
 # Han characters: the basic block, extension A, compatibility ideographs, extensions B and on
 HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -84,7 +85,7 @@ def split_lines(text: str) -> list[str] | None:
     parts = LINE_END.split(text)
     if parts and parts[-1] == "":
         parts.pop()
-    if not parts or not all(HAN.match(p) for p in parts):
+    if not parts or not all(HAN.match(p) for p in parts) or MISSING in text:
         return None
     return parts
 

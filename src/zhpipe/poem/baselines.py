@@ -1,8 +1,11 @@
 """The baselines the poem VAE is judged against, trained on the same couplets.
 
 * :class:`BigramSampler`: a character bigram model over the couplet text, punctuation included,
-  with a start and an end symbol and add-``k`` smoothing; it samples character by character until
-  the end symbol, so it can also get the length and punctuation wrong.
+  with a start and an end symbol and add-``k`` smoothing. Given the form (``chars``), as the VAE
+  is, it samples the ``2 * chars`` characters one by one, each from the bigram distribution
+  restricted to characters, with the comma and the full stop put in their places (the first
+  character of the second line follows the comma); free-running, it samples until the end
+  symbol, and can get the length and punctuation wrong.
 * :func:`training_lines`: couplets drawn from the training set itself: the ceiling for the rules
   of the form (novelty 0 by construction).
 """
@@ -36,21 +39,42 @@ class BigramSampler:
         self.prob = smoothed / smoothed.sum(1, keepdims=True)
         self.cum = self.prob.cumsum(1)
 
-    def sample(self, count: int, seed: int | None = None) -> list[str]:
+    def sample(self, count: int, seed: int | None = None, chars: int | None = None) -> list[str]:
+        """``count`` couplets: of the form ``chars`` characters a line when given, else
+        free-running until the end symbol (at most ``max_chars``)."""
         rng = np.random.default_rng(seed)
+        if chars is not None:
+            return [self._sample_form(rng, chars) for _ in range(count)]
         eos = self.index[EOS]
         out = []
         for _ in range(count):
             cur, text = self.index[BOS], []
             for _ in range(self.max_chars):
-                nxt = min(int(np.searchsorted(self.cum[cur], rng.random() * self.cum[cur, -1])),
-                          len(self.symbols) - 1)
+                nxt = self._draw(rng, self.cum[cur])
                 if nxt == eos:
                     break
                 text.append(self.symbols[nxt])
                 cur = nxt
             out.append("".join(text))
         return out
+
+    def _draw(self, rng, cum: np.ndarray) -> int:
+        return min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")),
+                   len(self.symbols) - 1)
+
+    def _sample_form(self, rng, chars: int) -> str:
+        if not hasattr(self, "_form_cum"):  # the distribution restricted to characters
+            keep = np.array([s not in (BOS, EOS) and not _is_punct(s) for s in self.symbols])
+            self._form_cum = (self.prob * keep).cumsum(1)
+        text = []
+        cur = self.index[BOS]
+        for i in range(2 * chars):
+            if i == chars:
+                text.append("，")
+                cur = self.index.get("，", cur)
+            cur = self._draw(rng, self._form_cum[cur])
+            text.append(self.symbols[cur])
+        return "".join(text) + "。"
 
     def nll_chars(self, couplets: Sequence[str]) -> float:
         """Mean negative log-likelihood (nats per couplet) of the couplets' characters, each
@@ -68,6 +92,11 @@ class BigramSampler:
                 p = self.prob[i, j] if i is not None and j is not None else 1.0 / len(self.symbols)
                 total -= math.log(p)
         return total / max(len(couplets), 1)
+
+
+def _is_punct(symbol: str) -> bool:
+    return len(symbol) == 1 and not ("\u3400" <= symbol <= "\u9fff" or symbol >= "\U00020000"
+                                     or "\uf900" <= symbol <= "\ufaff")
 
 
 def training_lines(couplets: Sequence[str], count: int, seed: int | None = None) -> list[str]:

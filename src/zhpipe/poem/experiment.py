@@ -68,13 +68,15 @@ def run_form(p: PoemParams, chars: int, prepared: Path, out: Path) -> dict:
     generated = writer.generate(p.samples, seed=p.seed, temperature=p.temperature)
     systems = {
         "vae": generated,
-        "bigram": bigram.sample(p.samples, seed=p.seed),
+        "bigram": bigram.sample(p.samples, seed=p.seed, chars=chars),
         "training_lines": baselines.training_lines(train, p.samples, seed=p.seed),
     }
     scores = {name: form.score(lines, chars, known_couplets, known_lines)
               for name, lines in systems.items()}
     scores["vae"].update({f"test_{k}": v for k, v in heldout.items()})
     scores["bigram"]["test_nll_chars_nats"] = round(bigram.nll_chars(test), 4)
+    free = form.score(bigram.sample(p.samples, seed=p.seed), chars, known_couplets, known_lines)
+    scores["bigram"]["free_running_right_form"] = free["right_form"]
     unigram = round(unigram_nll(train, test, p.bigram_k), 4)
     a, b = (test[int(i)] for i in rng.choice(len(test), 2, replace=False))
     v, bg = scores["vae"], scores["bigram"]
@@ -87,7 +89,7 @@ def run_form(p: PoemParams, chars: int, prepared: Path, out: Path) -> dict:
             "right_form_100": v["right_form"] == 1.0,
             "tone_above_bigram": v["tone_agreement"] > bg["tone_agreement"],
             "rhyme_above_bigram": v["rhyme_rate"] > bg["rhyme_rate"],
-            "level_ending_above_bigram": v["level_ending"] > bg["level_ending"],
+            "rhyme_scheme_above_bigram": v["rhyme_scheme"] > bg["rhyme_scheme"],
             "novel_lines_95": v["novel_lines"] >= 0.95,
         },
         "train": info,

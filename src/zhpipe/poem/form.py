@@ -13,9 +13,11 @@ couplet patterns of regulated verse (平起/仄起, first line rhymed or not), k
 ``conforming`` is the share of couplets that match one pattern at every fixed position.
 
 Rhyme uses the thirteen rhyme tracks (十三辙) of the characters' finals, a modern grouping: a
-couplet rhymes when its two lines end in the same track. In regulated verse the second line
-always carries the rhyme (and must end level); the first line rhymes only in a poem's first
-couplet, so genuine couplets rhyme well under 100%: again the training lines give the ceiling.
+couplet rhymes when its two lines end in the same track (``rhyme_rate``). In regulated verse the
+second line always carries the rhyme and ends level; the first line rhymes only in a poem's first
+couplet (首句入韵), so genuine couplets rarely rhyme within themselves, five-character ones least:
+the training lines give the ceiling. ``rhyme_scheme`` checks the rule itself: the second line ends
+level, and the first line either ends oblique or rhymes with the second.
 """
 
 from __future__ import annotations
@@ -92,6 +94,18 @@ def pattern_agreement(first: str, second: str) -> float:
     return best
 
 
+def rhymes(a: str, b: str) -> bool:
+    """The last characters of lines ``a`` and ``b`` are in one rhyme track."""
+    track = rhyme_track(a[-1])
+    return track is not None and track == rhyme_track(b[-1])
+
+
+def rhyme_scheme(a: str, b: str) -> bool:
+    """The couplet keeps regulated verse's rhyme rule: ``b`` ends level, and ``a`` ends
+    oblique or rhymes with ``b``."""
+    return tones(b)[-1] == LEVEL and (tones(a)[-1] == OBLIQUE or rhymes(a, b))
+
+
 def distinct(lines: Sequence[str], n: int) -> float:
     """Distinct-n: distinct character n-grams within lines over all n-grams (punctuation splits
     lines)."""
@@ -114,10 +128,9 @@ def score(couplets: Sequence[str], chars: int, train_couplets: set[str],
         "right_form": round(len(good) / n, 4),
         "tone_agreement": round(sum(agreement) / m, 4),
         "tone_conforming": round(sum(a == 1.0 for a in agreement) / m, 4),
-        "rhyme_rate": round(sum(rhyme_track(a[-1]) is not None
-                                and rhyme_track(a[-1]) == rhyme_track(b[-1])
-                                for a, b in good) / m, 4),
+        "rhyme_rate": round(sum(rhymes(a, b) for a, b in good) / m, 4),
         "level_ending": round(sum(tones(b)[-1] == LEVEL for _, b in good) / m, 4),
+        "rhyme_scheme": round(sum(rhyme_scheme(a, b) for a, b in good) / m, 4),
         "distinct_1": round(distinct(couplets, 1), 4),
         "distinct_2": round(distinct(couplets, 2), 4),
         "novel_couplets": round(sum(c not in train_couplets for c in couplets) / n, 4),

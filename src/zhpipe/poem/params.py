@@ -20,8 +20,8 @@ class PoemParams(Section):
     decoder_convs: int = Field(default=1, ge=1)
     dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
     batch_size: int = Field(default=64, ge=2)
-    learning_rate: float = Field(default=0.001, gt=0)
-    epochs: int = Field(default=3, ge=1)
+    learning_rate: float = Field(default=0.003, gt=0)
+    epochs: int = Field(default=5, ge=1)
     patience: int = Field(default=2, ge=1)
     max_minutes: float | None = Field(default=3.0, gt=0)  # per form; None: no time budget
     kl_warmup_steps: int = Field(default=1000, ge=0)  # KL weight 0 -> 1 over these steps

@@ -446,7 +446,8 @@ def section_poems(metrics: dict[str, dict], out: Path) -> Section | None:
              "training_lines": "lines drawn from the training set (the ceiling)"}
     keys = {"right_form": "right length and punctuation", "tone_agreement": "tone-pattern agreement",
             "tone_conforming": "fully regulated", "rhyme_rate": "couplet rhymes",
-            "level_ending": "2nd line ends level", "distinct_1": "distinct-1",
+            "level_ending": "2nd line ends level", "rhyme_scheme": "rhyme rule kept",
+            "distinct_1": "distinct-1",
             "distinct_2": "distinct-2", "novel_lines": "novel lines",
             "novel_couplets": "novel couplets"}
     sec = Section("Poems (CNN + VAE, Tang couplets)")
