@@ -1,11 +1,12 @@
 """Tang poems of the ``chinese-poetry`` package as five- and seven-character couplets.
 
 The package's ``quantangshi/poet.tang.*.json`` files are lists of records
-``{"author", "title", "paragraphs": [...], "id"}`` in traditional characters. A poem is kept when,
-after its editorial notes are removed, it consists only of Chinese characters and line
+``{"author", "title", "paragraphs": [...], "id"}`` in traditional characters. A poem is kept
+when, after its editorial notes are removed, it consists only of Chinese characters and line
 punctuation (no □ or 囗, the collection's marks for lost characters), and every line has the
-same length, 5 or 7, in an even number of lines. Its text is converted to simplified characters with OpenCC (``t2s``), character by character where the
-phrase conversion would change a line's length.
+same length, 5 or 7, in an even number of lines. Its text is converted to simplified characters
+with OpenCC (``t2s``), character by character where the phrase conversion would change a line's
+length.
 
 Each poem gives its couplets (lines 1-2, 3-4, ...), written ``上句，下句。`` one a line; a poem of
 4 lines is a quatrain (绝句), of 8 a regulated verse (律诗). Poems are split into train / dev /
