@@ -34,11 +34,14 @@ def _cases():
         "GatedAttention": (lambda: zl.GatedAttention(), [f(B, T + 2, H), f(B, T, H), ids]),
         "AttentionSum": (lambda: zl.AttentionSum(),
                          [f(B, T, H), f(B, H), (RNG.random((B, T)) > 0.3).astype("float32")]),
+        # [z, kl]; z is the mean outside training: deterministic, as the test needs
+        "GaussianSample": (lambda: zl.GaussianSample(seed=3), [f(B, H), f(B, H)]),
     }
 
 
 CASES = _cases()
 POSITIONAL = (zl.PadMask, zl.KeyPaddingMask)  # called as layer(a, b), not layer([a, b])
+MULTI_OUTPUT = (zl.GaussianSample,)  # returns a list of outputs
 
 
 def _model(layer, inputs):
@@ -68,11 +71,20 @@ def test_layer_config_eager_symbolic_fit(name, tmp_path):
     clone = keras.saving.deserialize_keras_object(config)
     assert type(clone) is type(layer) and clone.get_config() == layer.get_config()
     # eager call, then the same layer (same weights) in a functional model
-    eager = keras.ops.convert_to_numpy(_call(layer, inputs))
+    eager = np.asarray([keras.ops.convert_to_numpy(x) for x in _call(layer, inputs)]
+                       if isinstance(layer, MULTI_OUTPUT)
+                       else keras.ops.convert_to_numpy(_call(layer, inputs)))
     model = _model(layer, inputs)
     symbolic = np.asarray(model.predict_on_batch(inputs if len(inputs) > 1 else inputs[0]))
     np.testing.assert_allclose(eager, symbolic, rtol=1e-5, atol=1e-5)
     assert np.isfinite(eager).all()
+    if isinstance(layer, MULTI_OUTPUT):  # no weights: what training changes is the sample
+        z, kl = (keras.ops.convert_to_numpy(x) for x in layer(inputs, training=True))
+        mean, log_var = inputs
+        assert not np.allclose(z, mean) and np.all(kl >= -1e-6)
+        np.testing.assert_allclose(kl, -0.5 * (1 + log_var - mean**2 - np.exp(log_var)),
+                                   rtol=1e-5, atol=1e-5)
+        return
     # one fit step: finite loss; trainable weights move
     before = [np.array(w) for w in model.trainable_weights]
     if isinstance(layer, zl.CRF):  # the identity in call: its weights live in its loss
