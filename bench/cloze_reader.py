@@ -19,8 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -42,12 +40,9 @@ def main() -> int:
             print(f"{need} missing: run the pipeline first (snakemake --cores all "
                   "cloze_vectors)", file=sys.stderr)
             return 2
-    over = {}
-    for item in args.set:
-        k, sep, v = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--set {item!r}: write KEY=VALUE")
-        over[k] = yaml.safe_load(v)
+    from zhpipe.params import parse_overrides
+
+    over = parse_overrides(args.set, "train_cloze")
 
     from zhpipe import backend
     from zhpipe.cloze.params import ReaderParams

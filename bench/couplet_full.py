@@ -28,8 +28,6 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -37,16 +35,6 @@ KEEP = ("bleu", "bleu_1", "bleu_2", "sentence_bleu_4", "exact_match", "length_ma
         "punct_alignment", "repetition_agreement", "copy_rate", "best_dev_loss",
         "train_pairs_per_sec", "steady_pairs_per_sec", "train_seconds", "latency_ms_beam",
         "decode_beam", "history", "stopped_by_time", "params")
-
-
-def _overrides(items: list[str]) -> dict:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--set {item!r}: write KEY=VALUE (a train_couplet param)")
-        out[key] = yaml.safe_load(value)
-    return out
 
 
 def main() -> int:
@@ -73,7 +61,7 @@ def main() -> int:
     import logging
 
     from zhpipe.couplet.params import CoupletParams
-    from zhpipe.params import load_section
+    from zhpipe.params import load_section, parse_overrides
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not (args.couplet / "train.tsv").exists():
@@ -86,8 +74,9 @@ def main() -> int:
         kinds = tuple(trained["models"])
     else:
         base = load_section("train_couplet", CoupletParams, ROOT / "params.yaml")
+        over = parse_overrides(args.set, "train_couplet")
         p = base.model_copy(update={"max_train_pairs": args.max_train, "epochs": args.epochs,
-                                    "patience": args.patience, **_overrides(args.set)})
+                                    "patience": args.patience, **over})
         p = CoupletParams.model_validate(p.model_dump())  # the overrides validated
         kinds = tuple(args.models)
     minutes = args.max_minutes or [None]

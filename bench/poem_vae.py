@@ -21,8 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -41,12 +39,9 @@ def main() -> int:
         print(f"{args.poetry}: no couplets; run the pipeline first (snakemake --cores all "
               "data/prepared/poetry)", file=sys.stderr)
         return 2
-    over = {}
-    for item in args.set:
-        k, sep, v = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--set {item!r}: write KEY=VALUE")
-        over[k] = yaml.safe_load(v)
+    from zhpipe.params import parse_overrides
+
+    over = parse_overrides(args.set, "train_poem")
 
     from zhpipe import backend
     from zhpipe.params import load_section

@@ -211,3 +211,12 @@ def test_prepare_lcsts_part3_keeps_scores_at_least_min(tmp_path):
     opts = PrepareParams(corpora={"lcsts": {}}).options("lcsts")
     prepare_lcsts(raw, tmp_path / "out", opts, 2000)
     assert (tmp_path / "out/part3_test.tsv").read_text() == "北京下雪\t今天北京下了大雪。\n"
+
+
+def test_parse_overrides_reads_yaml_values_and_names_a_bad_item():
+    from zhpipe.params import ParamsError, parse_overrides
+
+    assert parse_overrides(["epochs=3", "dilations=[1, 2]", "max_minutes=null"], "x") == {
+        "epochs": 3, "dilations": [1, 2], "max_minutes": None}
+    with pytest.raises(ParamsError, match=r"--set 'epochs': write KEY=VALUE \(a train_poem param"):
+        parse_overrides(["epochs"], "train_poem")
