@@ -40,7 +40,7 @@ def main() -> int:
             print(f"{need} missing: run the pipeline first (snakemake --cores all "
                   "cloze_vectors)", file=sys.stderr)
             return 2
-    from zhpipe.params import parse_overrides
+    from zhpipe.overrides import parse_overrides
 
     over = parse_overrides(args.set, "train_cloze")
 

@@ -61,7 +61,8 @@ def main() -> int:
     import logging
 
     from zhpipe.couplet.params import CoupletParams
-    from zhpipe.params import load_section, parse_overrides
+    from zhpipe.overrides import parse_overrides
+    from zhpipe.params import load_section
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not (args.couplet / "train.tsv").exists():

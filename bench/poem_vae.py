@@ -39,7 +39,7 @@ def main() -> int:
         print(f"{args.poetry}: no couplets; run the pipeline first (snakemake --cores all "
               "data/prepared/poetry)", file=sys.stderr)
         return 2
-    from zhpipe.params import parse_overrides
+    from zhpipe.overrides import parse_overrides
 
     over = parse_overrides(args.set, "train_poem")
 

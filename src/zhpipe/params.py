@@ -90,20 +90,6 @@ def load_section(section: str, model: type[S], path: str | Path = DEFAULT_PATH) 
     return validate(model, data[section], section, path)
 
 
-def parse_overrides(items: list[str], section: str) -> dict[str, Any]:
-    """``["epochs=3", "dilations=[1, 2]"]`` -> ``{"epochs": 3, "dilations": [1, 2]}`` (values as
-    YAML), for the benches' ``--set``; a malformed item is an error naming it."""
-    import yaml
-
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ParamsError(f"--set {item!r}: write KEY=VALUE (a {section} param)")
-        out[key.strip()] = yaml.safe_load(value)
-    return out
-
-
 def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
     """Flatten nested mappings and lists into ``{"a.b.0": value}`` (for MLflow params)."""
     out: dict[str, Any] = {}

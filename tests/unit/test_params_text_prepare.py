@@ -214,7 +214,8 @@ def test_prepare_lcsts_part3_keeps_scores_at_least_min(tmp_path):
 
 
 def test_parse_overrides_reads_yaml_values_and_names_a_bad_item():
-    from zhpipe.params import ParamsError, parse_overrides
+    from zhpipe.overrides import parse_overrides
+    from zhpipe.params import ParamsError
 
     assert parse_overrides(["epochs=3", "dilations=[1, 2]", "max_minutes=null"], "x") == {
         "epochs": 3, "dilations": [1, 2], "max_minutes": None}
