@@ -13,9 +13,9 @@ def _count(value: str) -> int:
     try:
         n = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"-n/--count: {value!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if not 1 <= n <= MAX_COUNT:
-        raise argparse.ArgumentTypeError(f"-n/--count: {n} is outside 1..{MAX_COUNT}")
+        raise argparse.ArgumentTypeError(f"{n} is outside 1..{MAX_COUNT}")
     return n
 
 
@@ -23,9 +23,9 @@ def _temperature(value: str) -> float:
     try:
         t = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--temperature: {value!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
     if not 0 <= t <= 10:
-        raise argparse.ArgumentTypeError(f"--temperature: {t} is outside 0..10")
+        raise argparse.ArgumentTypeError(f"{t} is outside 0..10")
     return t
 
 
