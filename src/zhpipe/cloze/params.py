@@ -15,7 +15,7 @@ class ItemsParams(Section):
     train_source: Literal["generated", "cmrc2017", "both"] = "generated"
     corpora: list[str] = Field(default_factory=list)
     passage_sentences: int = Field(default=13, ge=2)
-    passage_stride: int | None = Field(default=6, ge=1)
+    passage_stride: int | None = Field(default=10, ge=1)
     items_per_passage: int = Field(default=8, ge=1)
     answer_tags: list[str] = Field(default_factory=lambda: ["n", "nr", "ns", "nt", "nz"])
     min_answer_chars: int = Field(default=1, ge=1)
