@@ -144,6 +144,10 @@ def test_vae_learns_saves_and_reloads_in_a_fresh_process(tmp_path):
     m = vae.evaluate(writer, np.stack([writer.vocab.encode(vae.strip(c, 5)) for c in TRAIN[:8]]))
     assert len(m["kl_per_dim"]) == 8 and 0 <= m["active_units"] <= 8
     assert m["neg_elbo_nats"] == pytest.approx(m["recon_nats"] + m["kl_nats"], abs=1e-3)
+    # sampling at a temperature: well-formed, never a special; near 0 it is the argmax
+    hot = writer.generate(30, seed=7, temperature=1.5)
+    assert all(form.split_couplet(c, 5) for c in hot) and len(set(hot)) > len(set(out)) / 2
+    assert writer.generate(6, seed=7, temperature=1e-9) == out
     writer.save(tmp_path / "poem5")
     steps = writer.interpolate(TRAIN[0], TRAIN[1], 4)
     code = ("import sys, json; from zhpipe.poem.vae import PoemWriter; "

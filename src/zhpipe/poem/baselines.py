@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from zhpipe.couplet.data import is_ideograph
+
 BOS, EOS = "<s>", "</s>"
 
 
@@ -38,6 +40,9 @@ class BigramSampler:
         smoothed = counts + k
         self.prob = smoothed / smoothed.sum(1, keepdims=True)
         self.cum = self.prob.cumsum(1)
+        # the distribution restricted to characters, for sampling given the form
+        chars = np.array([len(s) == 1 and is_ideograph(s) for s in self.symbols])
+        self._form_cum = (self.prob * chars).cumsum(1)
 
     def sample(self, count: int, seed: int | None = None, chars: int | None = None) -> list[str]:
         """``count`` couplets: of the form ``chars`` characters a line when given, else
@@ -63,9 +68,6 @@ class BigramSampler:
                    len(self.symbols) - 1)
 
     def _sample_form(self, rng, chars: int) -> str:
-        if not hasattr(self, "_form_cum"):  # the distribution restricted to characters
-            keep = np.array([s not in (BOS, EOS) and not _is_punct(s) for s in self.symbols])
-            self._form_cum = (self.prob * keep).cumsum(1)
         text = []
         cur = self.index[BOS]
         for i in range(2 * chars):
@@ -92,11 +94,6 @@ class BigramSampler:
                 p = self.prob[i, j] if i is not None and j is not None else 1.0 / len(self.symbols)
                 total -= math.log(p)
         return total / max(len(couplets), 1)
-
-
-def _is_punct(symbol: str) -> bool:
-    return len(symbol) == 1 and not ("\u3400" <= symbol <= "\u9fff" or symbol >= "\U00020000"
-                                     or "\uf900" <= symbol <= "\ufaff")
 
 
 def training_lines(couplets: Sequence[str], count: int, seed: int | None = None) -> list[str]:

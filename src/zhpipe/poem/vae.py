@@ -101,15 +101,10 @@ class PoemWriter:
         logits = np.asarray(self.decoder.predict(np.asarray(z, np.float32), verbose=0,
                                                  batch_size=512), np.float64)
         logits[..., self._banned] = -np.inf
-        if temperature <= 0:
-            ids = logits.argmax(-1)
-        else:
+        if temperature > 0:  # Gumbel-max: argmax of logits/T plus Gumbel noise samples softmax(logits/T)
             rng = rng or np.random.default_rng()
-            p = np.exp((logits - logits.max(-1, keepdims=True)) / temperature)
-            p /= p.sum(-1, keepdims=True)
-            cum = p.cumsum(-1)
-            u = rng.random(cum.shape[:-1] + (1,))
-            ids = np.minimum((cum < u).sum(-1), p.shape[-1] - 1)
+            logits = logits / temperature + rng.gumbel(size=logits.shape)
+        ids = logits.argmax(-1)
         n = self.chars
         out = []
         for row in ids:
