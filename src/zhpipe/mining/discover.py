@@ -18,6 +18,11 @@ The steps (each threshold is a field of :class:`MiningParams`):
    corpus is described at least as cheaply by its parts (:func:`zhpipe.mining.scores.removal_gain`
    per occurrence <= ``prune_threshold``), its counts passed to the parts; then the model is
    re-estimated again. The total code length of the corpus is reported after each step.
+6. **Boundary refinement** (``autonomy_weight`` > 0): the nVBE autonomy of every n-gram
+   (:mod:`zhpipe.mining.nvbe`) joins the lexicon's log-probabilities in the segmentation, and the
+   words it uses become the lexicon (``autonomy_rounds`` re-estimations). Function characters
+   and affixes split where the branching entropy says a boundary is, and words that only occur
+   inside longer cohesive spans (国民 in 国民经济) become reachable.
 """
 
 from __future__ import annotations
@@ -34,7 +39,13 @@ from zhpipe.mining.ngrams import DIGITS, LATIN, Table, count_lines, encode, merg
 from zhpipe.mining.params import MiningParams
 from zhpipe.mining.scores import code_length, entropy, removal_gain
 from zhpipe.mining.scores import cohesion as cohesion_score
-from zhpipe.mining.segmenter import Keyer, KeyTable, UnigramSegmenter, word_char_table
+from zhpipe.mining.segmenter import (
+    Keyer,
+    KeyTable,
+    UnigramSegmenter,
+    count_spans,
+    word_char_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -227,15 +238,11 @@ class Miner:
         out: Counter = Counter()
         for lines in shards():
             codes = encode(lines)
-            dense = seg.lut[codes.astype(np.int64)]
-            dense[codes == 0] = 0
+            dense = seg.dense_codes(codes)
             if self.p.em == "soft":
                 out.update(seg.expected_counts(dense))
                 continue
-            starts = np.flatnonzero(seg.word_starts(dense))
-            bounds = np.sort(np.r_[starts, np.flatnonzero(dense == 0), len(dense)])
-            ends = bounds[np.searchsorted(bounds, starts, side="right")]
-            out.update(count_spans(codes, dense, starts, ends - starts, seg.keyer))
+            out.update(seg.viterbi_counts(dense, codes))
         return out
 
     def re_estimate(self, shards: Shards, counts: dict[str, float], iterations: int,
@@ -299,24 +306,6 @@ def best_split(word: str, counts: dict[str, float], total: float) -> list[str]:
     return parts[::-1]
 
 
-def count_spans(codes: np.ndarray, dense: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
-                keyer: Keyer) -> Counter:
-    """Count the strings ``codes[s:s+l]`` for the given starts and lengths, vectorised: spans are
-    grouped by length, keyed by their symbols, counted with ``np.unique``; only the distinct
-    spans are turned into strings."""
-    out: Counter = Counter()
-    for k in np.unique(lengths).tolist():
-        sel = starts[lengths == k]
-        cols = [dense[sel + j] for j in range(k)]
-        keys = keyer.combine(cols, k)
-        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        firsts = sel[first]
-        rows = np.stack([codes[firsts + j] for j in range(k)], axis=1).astype(np.uint32)
-        strings = rows.view(f"<U{k}").ravel() if rows.size else []
-        out.update(dict(zip(strings.tolist() if len(rows) else [], counts.tolist(), strict=True)))
-    return out
-
-
 def count_shards(shards: Shards, max_order: int) -> dict[int, Table]:
     """Count n-grams (orders 1..max_order) shard by shard and merge the tables."""
     merged: dict[int, Table] | None = None
@@ -329,9 +318,28 @@ def count_shards(shards: Shards, max_order: int) -> dict[int, Table]:
 
 
 def mine(shards: Shards, params: MiningParams, tables: dict[int, Table] | None = None) -> Lexicon:
-    """Run steps 1-5 over a corpus given as shards of lines; return the lexicon."""
+    """Run steps 1-6 over a corpus given as shards of lines; return the lexicon."""
     miner, counts = select_candidates(shards, params, tables)
-    return prune_and_estimate(miner, shards, counts, params.prune_threshold)
+    return refine_lexicon(miner, shards, prune_and_estimate(miner, shards, counts,
+                                                             params.prune_threshold))
+
+
+def refine_lexicon(miner: Miner, shards: Shards, lexicon: Lexicon) -> Lexicon:
+    """Step 6: the nVBE boundary refinement of a pruned lexicon (unchanged when
+    ``autonomy_weight`` is 0)."""
+    p = miner.p
+    if p.autonomy_weight == 0:
+        return lexicon
+    from zhpipe.mining.nvbe import autonomy, refine
+
+    max_len = min(p.max_order, max(miner.index.tables) - 1)
+    auto = autonomy(miner.index.tables, max_len, p.autonomy_min_count)
+    miner.stats["autonomy_ngrams"] = len(auto)
+    counts = refine(shards, lexicon.as_counts(), auto.as_dict(), weight=p.autonomy_weight,
+                    floor=p.autonomy_floor, rounds=p.autonomy_rounds,
+                    min_word_count=p.autonomy_min_word_count, max_word_len=p.max_word_len,
+                    stats=miner.stats)
+    return build_lexicon(miner, counts)
 
 
 def select_candidates(shards: Shards, params: MiningParams,

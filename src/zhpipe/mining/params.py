@@ -19,6 +19,12 @@ class MiningParams(Section):
     prune_threshold: float = 2.0
     em_iterations: int = Field(default=2, ge=0, le=20)
     em: Literal["viterbi", "soft"] = "viterbi"
+    # nVBE autonomy refinement (zhpipe.mining.nvbe.refine); autonomy_weight 0 turns it off
+    autonomy_weight: float = Field(default=1.5, ge=0.0)
+    autonomy_min_count: int = Field(default=2, ge=1)
+    autonomy_floor: float = Field(default=2.0, gt=0.0)
+    autonomy_rounds: int = Field(default=2, ge=1, le=20)
+    autonomy_min_word_count: int = Field(default=2, ge=1)
 
     @model_validator(mode="after")
     def _orders(self) -> MiningParams:

@@ -19,6 +19,7 @@ word), whitespace separates words and is dropped; characters never seen get a fl
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -227,6 +228,20 @@ class UnigramSegmenter:
             alive &= pos >= lo
         return starts
 
+    def dense_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Ids here of encoded code points (:func:`zhpipe.mining.ngrams.encode`; cuts stay 0)."""
+        dense = self.lut[codes.astype(np.int64)]
+        dense[codes == 0] = 0
+        return dense
+
+    def viterbi_counts(self, dense: np.ndarray, codes: np.ndarray) -> Counter:
+        """Counts of the words of the best segmentation of an encoded corpus (``codes``:
+        :func:`zhpipe.mining.ngrams.encode`, ``dense`` their ids here with cuts 0)."""
+        starts = np.flatnonzero(self.word_starts(dense))
+        bounds = np.sort(np.r_[starts, np.flatnonzero(dense == 0), len(dense)])
+        ends = bounds[np.searchsorted(bounds, starts, side="right")]
+        return count_spans(codes, dense, starts, ends - starts, self.keyer)
+
     # ------------------------------------------------------------------------- text
     def encode_text(self, text: str) -> np.ndarray:
         """Dense ids of ``text`` (placeholders already substituted); non-word characters -> 0."""
@@ -275,3 +290,21 @@ class UnigramSegmenter:
 
     def segment(self, line: str) -> list[str]:
         return self.segment_lines([line])[0]
+
+
+def count_spans(codes: np.ndarray, dense: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                keyer: Keyer) -> Counter:
+    """Count the strings ``codes[s:s+l]`` for the given starts and lengths, vectorised: spans are
+    grouped by length, keyed by their symbols, counted with ``np.unique``; only the distinct
+    spans are turned into strings."""
+    out: Counter = Counter()
+    for k in np.unique(lengths).tolist():
+        sel = starts[lengths == k]
+        cols = [dense[sel + j] for j in range(k)]
+        keys = keyer.combine(cols, k)
+        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        firsts = sel[first]
+        rows = np.stack([codes[firsts + j] for j in range(k)], axis=1).astype(np.uint32)
+        strings = rows.view(f"<U{k}").ravel() if rows.size else []
+        out.update(dict(zip(strings.tolist() if len(rows) else [], counts.tolist(), strict=True)))
+    return out
