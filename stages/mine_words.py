@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 from zhpipe import stagerun, tracking
-from zhpipe.evaluation.segmentation import evaluate_sighan
+from zhpipe.evaluation.segmentation import evaluate_sighan, score_segmentation
 from zhpipe.fsutil import atomic_dir, atomic_write, write_json
 from zhpipe.mining.corpus_io import batches, shard_lines
-from zhpipe.mining.discover import prune_and_estimate, select_candidates
+from zhpipe.mining.discover import prune_and_estimate, refine_lexicon, select_candidates
 from zhpipe.mining.lexicon_io import jieba_words, show, write_lexicon
 from zhpipe.mining.ngrams import count_stream, load_shards
 from zhpipe.mining.params import MineWordsParams
@@ -24,6 +24,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--counts", type=Path, required=True, help="folder of count shards (.npz)")
     ap.add_argument("--sighan", type=Path, help="prepared SIGHAN 2005 folder, for scoring")
+    ap.add_argument("--dev", type=Path, help="a gold segmented file (one sentence a line, words "
+                    "space-separated) whose text is in the inputs: the split the mining "
+                    "thresholds are chosen on, scored as the test sets")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--plot", type=Path)
@@ -40,8 +43,11 @@ def main(argv=None):
     def passes():
         return batches(args.inputs, p.batch_chars)
 
+    t_load = time.perf_counter() - t0
     miner, before = select_candidates(passes, p, tables)
-    lexicon = prune_and_estimate(miner, passes, before, p.prune_threshold)
+    min_entropy = prune_and_estimate(miner, passes, before, p.prune_threshold)
+    t_min_entropy = time.perf_counter() - t0
+    lexicon = refine_lexicon(miner, passes, min_entropy)
     seconds = time.perf_counter() - t0
     seg = lexicon.segmenter()
     chars = miner.stats["characters"]
@@ -54,6 +60,9 @@ def main(argv=None):
                     fh.write(" ".join(words) + "\n")
 
         scores = evaluate_sighan(seg.segment_lines, args.sighan) if args.sighan else {}
+        dev = score_dev(seg.segment_lines, args.dev) if args.dev else None
+        steps = {"min_entropy": ablation(min_entropy, args.sighan, args.dev),
+                 "refined": ablation(lexicon, args.sighan, args.dev)}
         curve = []
         for th in p.curve_thresholds:
             lex = prune_and_estimate(miner, passes, before, th, iterations=1)
@@ -80,12 +89,19 @@ def main(argv=None):
                  "iv_recall": round((s.iv_recall or 0) * 100, 2),
                  "f1_by_length": {k: round(v["f1"] * 100, 2) for k, v in s.by_length.items()}}
            for std, s in scores.items()},
+        **({"dev": {"f1": round(dev.f1 * 100, 2), "precision": round(dev.precision * 100, 2),
+                    "recall": round(dev.recall * 100, 2), "file": args.dev.as_posix()}}
+           if dev else {}),
+        "by_step": steps,
         "lexicon_size": len(lexicon),
         "multi_char_words": lexicon.stats["multi_char_words"],
         "new_words": len(new),
         "characters": chars,
         "seconds": round(seconds, 2),
         "chars_per_sec": round(chars / seconds),
+        "seconds_by_step": {"load_counts": round(t_load, 2),
+                            "min_entropy": round(t_min_entropy - t_load, 2),
+                            "refine": round(seconds - t_min_entropy, 2)},
         "code_length_nats": lexicon.stats.get("code_length_nats", []),
         "steps": {k: v for k, v in lexicon.stats.items() if isinstance(v, int)},
         "top_new_words": [show(w) for w in new[: p.top_new_words]],
@@ -106,12 +122,31 @@ def mine_features(files: list[str], p, out: Path, sighan: Path | None) -> dict:
         return batches(files, p.batch_chars)
 
     miner, before = select_candidates(passes, p, tables)
-    lexicon = prune_and_estimate(miner, passes, before, p.prune_threshold)
+    lexicon = refine_lexicon(miner, passes,
+                             prune_and_estimate(miner, passes, before, p.prune_threshold))
     write_lexicon(lexicon, out / "lexicon.features.tsv")
     scores = evaluate_sighan(lexicon.segmenter().segment_lines, sighan) if sighan else {}
     return {"inputs": [Path(f).as_posix() for f in files], "characters": chars,
             "lexicon_size": len(lexicon), "seconds": round(time.perf_counter() - t0, 2),
             **{f"{std}_f1": round(s.f1 * 100, 2) for std, s in scores.items()}}
+
+
+def score_dev(segment, path: Path):
+    """Word F1 of ``segment`` on a gold segmented file (its text joined back as the input)."""
+    gold = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
+    return score_segmentation(gold, segment(["".join(words) for words in gold]))
+
+
+def ablation(lexicon, sighan: Path | None, dev: Path | None) -> dict:
+    """What one step's lexicon scores: its size and F1 on the test sets and the dev split."""
+    seg = lexicon.segmenter()
+    out = {"lexicon_size": len(lexicon)}
+    if sighan:
+        out.update({f"{std}_f1": round(s.f1 * 100, 2)
+                    for std, s in evaluate_sighan(seg.segment_lines, sighan).items()})
+    if dev:
+        out["dev_f1"] = round(score_dev(seg.segment_lines, dev).f1 * 100, 2)
+    return out
 
 
 def plot_curve(curve, path):
@@ -130,7 +165,7 @@ def plot_curve(curve, path):
                     fontsize=7, textcoords="offset points", xytext=(3, 3))
     ax.set_xlabel("lexicon size (words)")
     ax.set_ylabel("word F1 (%)")
-    ax.set_title("Lexicon size vs F1 over the pruning threshold")
+    ax.set_title("Minimum-entropy step: lexicon size vs F1 over the pruning threshold")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
