@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zhpipe.mining.ngrams import DIGITS, LATIN, Table, count_lines, encode, merge
+from zhpipe.mining.ngrams import Table, count_lines, encode, merge, units_ok
 from zhpipe.mining.params import MiningParams
 from zhpipe.mining.scores import code_length, entropy, removal_gain
 from zhpipe.mining.scores import cohesion as cohesion_score
@@ -188,8 +188,7 @@ class Miner:
     def is_real(self, word: str) -> bool:
         """Every window of order 3..max_order inside the word is cohesive, and a number or
         Latin unit, if any, starts the word (12月, 3.5％元 but not 月12日)."""
-        units = sum(word.count(u) for u in (DIGITS, LATIN))
-        if units > 1 or (units == 1 and word[0] not in (DIGITS, LATIN)):
+        if not units_ok(word):
             return False
         for k in range(3, min(self.p.max_order, len(word)) + 1):
             for i in range(len(word) - k + 1):
@@ -335,8 +334,9 @@ def refine_lexicon(miner: Miner, shards: Shards, lexicon: Lexicon) -> Lexicon:
     max_len = min(p.max_order, max(miner.index.tables) - 1)
     auto = autonomy(miner.index.tables, max_len, p.autonomy_min_count)
     miner.stats["autonomy_ngrams"] = len(auto)
-    counts = refine(shards, lexicon.as_counts(), auto.as_dict(), weight=p.autonomy_weight,
-                    floor=p.autonomy_floor, rounds=p.autonomy_rounds,
+    counts = refine(shards, lexicon.as_counts(), auto, weight=p.autonomy_weight,
+                    floor=p.autonomy_floor, ngram_share=p.autonomy_ngram_share,
+                    rounds=p.autonomy_rounds,
                     min_word_count=p.autonomy_min_word_count, max_word_len=p.max_word_len,
                     stats=miner.stats)
     return build_lexicon(miner, counts)

@@ -30,6 +30,13 @@ def _alnum(m: re.Match) -> str:
     return DIGITS if m.group(0)[0].isdigit() else LATIN
 
 
+def units_ok(word: str) -> bool:
+    """At most one number or Latin unit, and only as the first symbol (12月, 3.5％元 but not
+    月12日 or 1月1日): a word is not a pattern over numbers."""
+    units = word.count(DIGITS) + word.count(LATIN)
+    return units == 0 or (units == 1 and word[0] in (DIGITS, LATIN))
+
+
 def segments(line: str) -> list[str]:
     """``"2001年，我们去了NBA赛场"`` -> ``["\\ue000年", "我们去了\\ue001赛场"]``."""
     return [s for s in _CUT.split(_ALNUM.sub(_alnum, line)) if s]

@@ -19,8 +19,10 @@ For an n-gram x = c_1..c_n seen in the corpus:
 Magistry & Sagot segment by maximising ``sum a(w) |w|`` over the words of a sentence. Here the
 autonomy is a bonus beside the lexicon's unigram log-probability (:func:`refine`): the segmenter
 may use any n-gram seen ``min_count`` times, scored ``log p(w) + weight * a(w) |w|`` where p
-comes from the lexicon's counts (an n-gram outside the lexicon gets ``floor`` counts); its
-Viterbi counts over the corpus are the new lexicon, re-estimated for a few rounds.
+comes from the lexicon's counts (an n-gram outside the lexicon counts a share of its n-gram count,
+at least ``floor``: frequent function-word pairs such as 为了 or 有的 have a low PMI and never
+become minimum-entropy candidates); its Viterbi counts over the corpus are the new lexicon,
+re-estimated for a few rounds.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zhpipe.mining.ngrams import Table, encode
+from zhpipe.mining.ngrams import Table, encode, units_ok
 from zhpipe.mining.segmenter import UnigramSegmenter
 
 log = logging.getLogger(__name__)
@@ -100,11 +102,22 @@ class Autonomy:
     counts: dict[int, np.ndarray]
     score: dict[int, np.ndarray]  # length -> a(x)
 
+    def _strings(self, k: int) -> list[str]:
+        rows = self.rows[k]
+        return rows.astype(np.uint32).view(f"<U{k}").ravel().tolist() if len(rows) else []
+
     def as_dict(self) -> dict[str, float]:
+        """String -> a(x)."""
         out = {}
-        for k, rows in self.rows.items():
-            strings = rows.astype(np.uint32).view(f"<U{k}").ravel().tolist() if len(rows) else []
-            out.update(zip(strings, self.score[k].tolist(), strict=True))
+        for k in self.rows:
+            out.update(zip(self._strings(k), self.score[k].tolist(), strict=True))
+        return out
+
+    def count_dict(self) -> dict[str, float]:
+        """String -> its n-gram count in the corpus."""
+        out = {}
+        for k in self.rows:
+            out.update(zip(self._strings(k), self.counts[k].tolist(), strict=True))
         return out
 
     def __len__(self) -> int:
@@ -145,27 +158,33 @@ def autonomy(tables: dict[int, Table], max_len: int, min_count: int = 2) -> Auto
 
 
 def joint_segmenter(counts: dict[str, float], auto: dict[str, float], weight: float,
-                    floor: float, max_word_len: int) -> UnigramSegmenter:
+                    floor: float, max_word_len: int, ngram_counts: dict[str, float] | None = None,
+                    ngram_share: float = 0.0) -> UnigramSegmenter:
     """Words: the lexicon and every n-gram with an autonomy; score ``log p(w) + weight a(w) |w|``
-    (``p`` from ``counts``; ``floor`` counts for an n-gram outside them)."""
+    (``p`` from ``counts``; an n-gram outside them counts ``ngram_share`` times its n-gram
+    count, at least ``floor``)."""
     total = float(sum(counts.values()))
     words = list(counts.keys() | auto.keys())
-    words = [w for w in words if len(w) <= max_word_len]
-    c = np.array([counts.get(w, floor) for w in words], dtype=np.float64)
+    words = [w for w in words if len(w) <= max_word_len and (len(w) == 1 or units_ok(w))]
+    ngram_counts = ngram_counts or {}
+    c = np.array([counts[w] if w in counts else max(floor, ngram_share * ngram_counts.get(w, 0.0))
+                  for w in words], dtype=np.float64)
     a = np.array([auto.get(w, 0.0) for w in words], dtype=np.float64)
     lengths = np.array([len(w) for w in words], dtype=np.float64)
     scores = np.log(np.maximum(c, 1e-9) / total) + weight * a * lengths
     return UnigramSegmenter(words, scores, unk_logprob=float(np.log(0.5 / total)))
 
 
-def refine(shards: Shards, counts: dict[str, float], auto: dict[str, float], *, weight: float,
-           floor: float, rounds: int, min_word_count: int, max_word_len: int,
-           stats: dict | None = None) -> dict[str, float]:
+def refine(shards: Shards, counts: dict[str, float], auto: Autonomy, *, weight: float,
+           floor: float, ngram_share: float, rounds: int, min_word_count: int,
+           max_word_len: int, stats: dict | None = None) -> dict[str, float]:
     """Re-estimate the lexicon ``rounds`` times with the joint segmenter: each round segments the
     corpus, and the words it used (multi-character ones ``min_word_count`` times or more, every
     character) with their counts are the next lexicon."""
+    scores, ngram_counts = auto.as_dict(), auto.count_dict()
     for it in range(rounds):
-        seg = joint_segmenter(counts, auto, weight, floor, max_word_len)
+        seg = joint_segmenter(counts, scores, weight, floor, max_word_len, ngram_counts,
+                              ngram_share)
         used: Counter = Counter()
         for lines in shards():
             codes = encode(lines)

@@ -23,6 +23,7 @@ class MiningParams(Section):
     autonomy_weight: float = Field(default=1.5, ge=0.0)
     autonomy_min_count: int = Field(default=2, ge=1)
     autonomy_floor: float = Field(default=2.0, gt=0.0)
+    autonomy_ngram_share: float = Field(default=0.5, ge=0.0, le=1.0)
     autonomy_rounds: int = Field(default=2, ge=1, le=20)
     autonomy_min_word_count: int = Field(default=2, ge=1)
 
