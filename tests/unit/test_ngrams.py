@@ -60,3 +60,10 @@ def test_wide_alphabet_high_order_uses_the_exact_fallback():
     tables = count_lines(lines, 6)  # 12-bit ids x 6 > 64 bits: byte-string comparison
     assert tables[6].as_dict() == _naive(lines, 6)
     assert tables[5].as_dict() == _naive(lines, 5)
+
+
+def test_a_text_without_any_cut_counts_every_character():
+    """One line, no punctuation: the smallest code point used to be taken for the cut."""
+    tables = count_lines(["甲乙丙"], 2)
+    assert tables[1].as_dict() == {"甲": 1, "乙": 1, "丙": 1}
+    assert tables[2].as_dict() == {"甲乙": 1, "乙丙": 1}

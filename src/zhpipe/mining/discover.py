@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zhpipe.mining.ngrams import Table, count_lines, encode, merge, units_ok
+from zhpipe.mining.ngrams import Table, count_lines, encode, merge, units_ok, window_has_cut
 from zhpipe.mining.params import MiningParams
 from zhpipe.mining.scores import code_length, entropy, removal_gain
 from zhpipe.mining.scores import cohesion as cohesion_score
@@ -173,7 +173,7 @@ class Miner:
             if n < k or self.cohesive_keys[k].size == 0:
                 continue
             hit = self.cohesive_keys[k].positions(idx.keyer.windows(dense, k)) >= 0
-            hit &= ~np.lib.stride_tricks.sliding_window_view(dense == 0, k).any(axis=1)
+            hit &= ~window_has_cut(dense == 0, k)
             starts = np.flatnonzero(hit)
             diff += np.bincount(starts, minlength=n + 1)
             diff -= np.bincount(starts + k - 1, minlength=n + 1)

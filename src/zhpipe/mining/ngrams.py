@@ -30,6 +30,13 @@ def _alnum(m: re.Match) -> str:
     return DIGITS if m.group(0)[0].isdigit() else LATIN
 
 
+def window_has_cut(is_cut: np.ndarray, k: int) -> np.ndarray:
+    """For every window of length k (``out[i]`` covers ``is_cut[i:i+k]``): does it hold a cut?
+    A prefix sum: linear, unlike ``sliding_window_view(...).any(axis=1)`` over strided rows."""
+    c = np.r_[0, np.cumsum(is_cut, dtype=np.int64)]
+    return c[k:] > c[:-k]
+
+
 def units_ok(word: str) -> bool:
     """At most one number or Latin unit, and only as the first symbol (12月, 3.5％元 but not
     月12日 or 1月1日): a word is not a pattern over numbers."""
@@ -129,11 +136,12 @@ def count(codes: np.ndarray, order: int, dense_codes: tuple | None = None) -> Ta
     m = len(codes) - order + 1
     if m <= 0:
         return Table(order, np.zeros((0, order), np.uint32), np.zeros(0, np.int64))
-    # alphabet[0] == 0: the cut
     alphabet, dense = dense_codes if dense_codes else np.unique(codes, return_inverse=True)
     bits = max(1, int(len(alphabet) - 1).bit_length())
     windows = np.lib.stride_tricks.sliding_window_view(dense, order)
-    valid = (windows != 0).all(axis=1)  # no window crosses a segment cut
+    # no window crosses a segment cut (code 0; a text without any cut has none, so the cut is
+    # not taken to be the alphabet's first symbol)
+    valid = ~window_has_cut(codes == 0, order)
     if bits * order > 64:
         grams, counts = _unique_rows(np.lib.stride_tricks.sliding_window_view(codes, order)[valid])
         return Table(order, grams, counts)

@@ -113,13 +113,6 @@ class Autonomy:
             out.update(zip(self._strings(k), self.score[k].tolist(), strict=True))
         return out
 
-    def count_dict(self) -> dict[str, float]:
-        """String -> its n-gram count in the corpus."""
-        out = {}
-        for k in self.rows:
-            out.update(zip(self._strings(k), self.counts[k].tolist(), strict=True))
-        return out
-
     def __len__(self) -> int:
         return sum(len(s) for s in self.score.values())
 
@@ -157,22 +150,40 @@ def autonomy(tables: dict[int, Table], max_len: int, min_count: int = 2) -> Auto
     return Autonomy(rows, counts, score)
 
 
-def joint_segmenter(counts: dict[str, float], auto: dict[str, float], weight: float,
-                    floor: float, max_word_len: int, ngram_counts: dict[str, float] | None = None,
-                    ngram_share: float = 0.0) -> UnigramSegmenter:
-    """Words: the lexicon and every n-gram with an autonomy; score ``log p(w) + weight a(w) |w|``
-    (``p`` from ``counts``; an n-gram outside them counts ``ngram_share`` times its n-gram
-    count, at least ``floor``)."""
-    total = float(sum(counts.values()))
-    words = list(counts.keys() | auto.keys())
-    words = [w for w in words if len(w) <= max_word_len and (len(w) == 1 or units_ok(w))]
-    ngram_counts = ngram_counts or {}
-    c = np.array([counts[w] if w in counts else max(floor, ngram_share * ngram_counts.get(w, 0.0))
-                  for w in words], dtype=np.float64)
-    a = np.array([auto.get(w, 0.0) for w in words], dtype=np.float64)
-    lengths = np.array([len(w) for w in words], dtype=np.float64)
-    scores = np.log(np.maximum(c, 1e-9) / total) + weight * a * lengths
-    return UnigramSegmenter(words, scores, unk_logprob=float(np.log(0.5 / total)))
+class JointModel:
+    """The lexicon's log-probabilities and the n-grams' autonomy in one segmenter (see the
+    module docstring); the n-gram side is built once, the lexicon side every round."""
+
+    def __init__(self, auto: Autonomy, *, weight: float, floor: float, ngram_share: float,
+                 max_word_len: int):
+        import pandas as pd
+
+        words = [w for k in sorted(auto.rows) if k <= max_word_len for w in auto._strings(k)]
+        a = np.concatenate([auto.score[k] for k in sorted(auto.rows) if k <= max_word_len])
+        c = np.concatenate([auto.counts[k] for k in sorted(auto.rows) if k <= max_word_len])
+        ok = np.fromiter((len(w) == 1 or units_ok(w) for w in words), dtype=bool,
+                         count=len(words))
+        self.words = [w for w, good in zip(words, ok, strict=True) if good]
+        self.bonus = weight * a[ok] * np.fromiter(map(len, self.words), dtype=np.float64,
+                                                  count=len(self.words))
+        self.ngram_counts = np.maximum(floor, ngram_share * c[ok].astype(np.float64))
+        self.index = pd.Index(self.words)
+        self.floor, self.max_word_len = floor, max_word_len
+
+    def segmenter(self, counts: dict[str, float]) -> UnigramSegmenter:
+        """Words: the lexicon and every n-gram with an autonomy; score ``log p(w) + weight a(w)
+        |w|`` (``p`` from ``counts``; an n-gram outside them counts ``ngram_share`` times its
+        n-gram count, at least ``floor``)."""
+        lex = [w for w in counts if len(w) <= self.max_word_len]
+        lex_c = np.array([counts[w] for w in lex], dtype=np.float64)
+        pos = self.index.get_indexer(lex)
+        c = self.ngram_counts.copy()
+        c[pos[pos >= 0]] = lex_c[pos >= 0]
+        extra = np.flatnonzero(pos < 0)  # lexicon words without an autonomy (longer, rarer)
+        words = self.words + [lex[i] for i in extra]
+        total = float(sum(counts.values()))
+        scores = np.r_[np.log(c / total) + self.bonus, np.log(lex_c[extra] / total)]
+        return UnigramSegmenter(words, scores, unk_logprob=float(np.log(0.5 / total)))
 
 
 def refine(shards: Shards, counts: dict[str, float], auto: Autonomy, *, weight: float,
@@ -181,10 +192,10 @@ def refine(shards: Shards, counts: dict[str, float], auto: Autonomy, *, weight: 
     """Re-estimate the lexicon ``rounds`` times with the joint segmenter: each round segments the
     corpus, and the words it used (multi-character ones ``min_word_count`` times or more, every
     character) with their counts are the next lexicon."""
-    scores, ngram_counts = auto.as_dict(), auto.count_dict()
+    model = JointModel(auto, weight=weight, floor=floor, ngram_share=ngram_share,
+                       max_word_len=max_word_len)
     for it in range(rounds):
-        seg = joint_segmenter(counts, scores, weight, floor, max_word_len, ngram_counts,
-                              ngram_share)
+        seg = model.segmenter(counts)
         used: Counter = Counter()
         for lines in shards():
             codes = encode(lines)

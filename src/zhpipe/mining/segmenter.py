@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from zhpipe.mining._kernels import viterbi_starts
-from zhpipe.mining.ngrams import _ALNUM, DIGITS, LATIN, _alnum, _word_table
+from zhpipe.mining.ngrams import _ALNUM, DIGITS, LATIN, _alnum, _word_table, window_has_cut
 
 _MAXCP = 0x110000
 _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -95,14 +95,16 @@ class UnigramSegmenter:
         logprobs = np.asarray(logprobs, dtype=np.float64)
         if len(words) != len(logprobs):
             raise ValueError("words and logprobs differ in length")
-        alphabet = sorted({c for w in words for c in w})
+        cps = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+        codes = np.unique(cps)
+        alphabet = [chr(c) for c in codes.tolist()]
         self.alphabet = alphabet
         self.lut = np.full(_MAXCP, len(alphabet) + 1, dtype=np.int64)  # unknown symbol
-        self.lut[[ord(c) for c in alphabet]] = np.arange(1, len(alphabet) + 1)
+        self.lut[codes] = np.arange(1, len(alphabet) + 1)
         self.lut[0] = 0
         self.keyer = Keyer(len(alphabet) + 1)
         self.unk_logprob = float(unk_logprob)
-        lengths = np.array([len(w) for w in words], dtype=np.int64)
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         self.max_len = int(max(lengths.max(initial=1), 1))
         if max_word_len is not None:
             self.max_len = min(self.max_len, max_word_len)
@@ -114,12 +116,13 @@ class UnigramSegmenter:
             idx = np.flatnonzero(lengths == k)
             if len(idx) == 0:
                 continue
-            rows = np.array([[self.lut[ord(c)] for c in words[i]] for i in idx], dtype=np.int64)
+            chosen = [words[i] for i in idx]
+            rows = self.lut[np.array(chosen, dtype=f"<U{k}").view(np.uint32).reshape(-1, k)]
             if k == 1:
                 self.char_logp[rows[:, 0]] = logprobs[idx]
                 continue
             self.tables[k] = (KeyTable(self.keyer.rows(rows)), logprobs[idx])
-            self.table_words[k] = [words[i] for i in idx]
+            self.table_words[k] = chosen
         self.words, self.logprobs = words, logprobs
 
     @classmethod
@@ -137,23 +140,24 @@ class UnigramSegmenter:
         With a ``positions`` dict, also fills ``positions[k]``: for the window starting at i,
         the index of its word in ``self.table_words[k]`` (-1 if none).
         """
+        matrix = self._score_matrix(dense, positions)
+        return {k: matrix[k - 1] for k in range(1, self.max_len + 1)}
+
+    def _score_matrix(self, dense: np.ndarray, positions: dict | None = None) -> np.ndarray:
+        """:meth:`_scores` as one ``(max_len, n)`` array (row k - 1: words of length k)."""
         n = len(dense)
-        scores = {1: self.char_logp[dense]}
+        matrix = np.full((self.max_len, n), -np.inf)
+        matrix[0] = self.char_logp[dense]
         is_cut = dense == 0
         for k in range(2, self.max_len + 1):
-            s = np.full(n, -np.inf)
             if k in self.tables and n >= k:
                 table, logp = self.tables[k]
                 pos = table.positions(self.keyer.windows(dense, k))
-                found = pos >= 0
-                found &= ~np.lib.stride_tricks.sliding_window_view(is_cut, k).any(axis=1)
-                vals = np.full(len(pos), -np.inf)
-                vals[found] = logp[pos[found]]
-                s[k - 1:] = vals
+                found = (pos >= 0) & ~window_has_cut(is_cut, k)
+                matrix[k - 1, k - 1:][found] = logp[pos[found]]
                 if positions is not None:
                     positions[k] = np.where(found, pos, -1)
-            scores[k] = s
-        return scores
+        return matrix
 
     def expected_counts(self, dense: np.ndarray) -> dict[str, float]:
         """Expected word counts under the unigram model (forward-backward over every run)."""
@@ -162,8 +166,7 @@ class UnigramSegmenter:
         if span_posteriors is None:
             raise RuntimeError("soft re-estimation needs numba")
         positions: dict[int, np.ndarray] = {}
-        scores = self._scores(dense, positions)
-        matrix = np.vstack([scores[k] for k in range(1, self.max_len + 1)])
+        matrix = self._score_matrix(dense, positions)
         matrix[0, dense == 0] = np.nan
         post = span_posteriors(matrix)
         out: dict[str, float] = {}
@@ -185,8 +188,7 @@ class UnigramSegmenter:
         Uses the compiled kernel when numba is there (``compiled``), else the NumPy loop.
         """
         if compiled and viterbi_starts is not None and len(dense):
-            scores = self._scores(dense)
-            matrix = np.vstack([scores[k] for k in range(1, self.max_len + 1)])
+            matrix = self._score_matrix(dense)
             matrix[0, dense == 0] = np.nan
             return viterbi_starts(matrix)
         n = len(dense)
