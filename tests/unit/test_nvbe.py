@@ -123,3 +123,18 @@ def test_mining_never_reads_the_gold_segmentation(tmp_path):
     lexicon = (tmp_path / "with" / "lexicon.tsv").read_bytes()
     assert lexicon == (tmp_path / "without" / "lexicon.tsv").read_bytes()
     assert len(lexicon.splitlines()) > 100
+
+
+def test_joint_model_scores_lexicon_words_and_ngrams_outside_it():
+    from zhpipe.mining.nvbe import JointModel
+
+    lines = ["为了国家为了人民", "国家人民", "为国家"] * 20
+    auto = autonomy(count_lines(lines, 3), 2, min_count=2)
+    model = JointModel(auto, weight=0.0, floor=2.0, ngram_share=0.5, max_word_len=6)
+    lexicon = {"国家": 10.0, "为": 5.0, "了": 5.0, "人": 3.0, "民": 3.0, "国": 1.0, "家": 1.0}
+    seg = model.segmenter(lexicon)
+    total = sum(lexicon.values())
+    logp = dict(zip(seg.words, seg.logprobs, strict=True))
+    assert logp["国家"] == pytest.approx(math.log(10 / total))  # the lexicon's count
+    assert logp["为了"] == pytest.approx(math.log(0.5 * 40 / total))  # half its 40 occurrences
+    assert "为了国家为了人民" not in logp  # longer than the autonomy's strings

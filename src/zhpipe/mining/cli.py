@@ -37,7 +37,12 @@ def cmd_mine(args) -> int:
 
     from zhpipe.cliio import check_output
     from zhpipe.mining.corpus_io import batches
-    from zhpipe.mining.discover import count_shards, prune_and_estimate, select_candidates
+    from zhpipe.mining.discover import (
+        count_shards,
+        prune_and_estimate,
+        refine_lexicon,
+        select_candidates,
+    )
     from zhpipe.mining.lexicon_io import show, write_lexicon
 
     p = _mining_params(args)
@@ -59,6 +64,8 @@ def cmd_mine(args) -> int:
     miner, before = select_candidates(passes, p, tables)
     step["name"] = "pruning and re-estimating"
     lex = prune_and_estimate(miner, passes, before, p.prune_threshold)
+    step["name"] = "refining by boundary statistics"
+    lex = refine_lexicon(miner, passes, lex)
     write_lexicon(lex, args.out)
     print(f"{len(lex):,} words ({lex.stats['multi_char_words']:,} of 2+ characters) from "
           f"{lex.stats['characters']:,} characters -> {args.out}", file=sys.stderr)
