@@ -12,6 +12,7 @@ from pathlib import Path
 from zhpipe import stagerun, tracking
 from zhpipe.evaluation.segmentation import evaluate_sighan, score_segmentation
 from zhpipe.fsutil import atomic_dir, atomic_write, write_json
+from zhpipe.mining.conventions import CONVENTIONS, with_conventions
 from zhpipe.mining.corpus_io import batches, shard_lines
 from zhpipe.mining.discover import prune_and_estimate, refine_lexicon, select_candidates
 from zhpipe.mining.lexicon_io import jieba_words, show, write_lexicon
@@ -63,6 +64,8 @@ def main(argv=None):
         dev = score_dev(seg.segment_lines, args.dev) if args.dev else None
         steps = {"min_entropy": ablation(min_entropy, args.sighan, args.dev),
                  "refined": ablation(lexicon, args.sighan, args.dev)}
+        conventions = {name: ablation(lexicon, args.sighan, args.dev, [name])
+                       for name in CONVENTIONS} if args.sighan or args.dev else {}
         curve = []
         for th in p.curve_thresholds:
             lex = prune_and_estimate(miner, passes, before, th, iterations=1)
@@ -93,6 +96,7 @@ def main(argv=None):
                     "recall": round(dev.recall * 100, 2), "file": args.dev.as_posix()}}
            if dev else {}),
         "by_step": steps,
+        "conventions": conventions,
         "lexicon_size": len(lexicon),
         "multi_char_words": lexicon.stats["multi_char_words"],
         "new_words": len(new),
@@ -137,15 +141,16 @@ def score_dev(segment, path: Path):
     return score_segmentation(gold, segment(["".join(words) for words in gold]))
 
 
-def ablation(lexicon, sighan: Path | None, dev: Path | None) -> dict:
-    """What one step's lexicon scores: its size and F1 on the test sets and the dev split."""
-    seg = lexicon.segmenter()
+def ablation(lexicon, sighan: Path | None, dev: Path | None, conventions=()) -> dict:
+    """What one step's lexicon scores (with benchmark ``conventions`` on top, if any): its size
+    and F1 on the test sets and the dev split."""
+    segment = with_conventions(lexicon.segmenter().segment_lines, lexicon.words, conventions)
     out = {"lexicon_size": len(lexicon)}
     if sighan:
         out.update({f"{std}_f1": round(s.f1 * 100, 2)
-                    for std, s in evaluate_sighan(seg.segment_lines, sighan).items()})
+                    for std, s in evaluate_sighan(segment, sighan).items()})
     if dev:
-        out["dev_f1"] = round(score_dev(seg.segment_lines, dev).f1 * 100, 2)
+        out["dev_f1"] = round(score_dev(segment, dev).f1 * 100, 2)
     return out
 
 

@@ -138,3 +138,18 @@ def test_joint_model_scores_lexicon_words_and_ngrams_outside_it():
     assert logp["国家"] == pytest.approx(math.log(10 / total))  # the lexicon's count
     assert logp["为了"] == pytest.approx(math.log(0.5 * 40 / total))  # half its 40 occurrences
     assert "为了国家为了人民" not in logp  # longer than the autonomy's strings
+
+
+def test_numeral_classifier_convention_learns_classifiers_from_the_lexicon():
+    from zhpipe.mining.conventions import classifiers, split_numeral_classifier, with_conventions
+
+    words = ["一个", "三个", "几个", "十几个", "一些", "一年", "两年", "三年", "五年", "一样"]
+    classes = classifiers(words, min_numerals=3)
+    assert classes == {"个", "年"}  # 些 and 样 follow one numeral only: 一些, 一样 stay words
+    lines = [["这", "一年", "有", "三个", "一些", "一样"]]
+    assert split_numeral_classifier(lines, classes) == [
+        ["这", "一", "年", "有", "三", "个", "一些", "一样"]]
+    segment = with_conventions(lambda raw: [[x] for x in raw], words, [])
+    assert segment(["一年"]) == [["一年"]]  # no convention: unchanged
+    with pytest.raises(ValueError, match="unknown segmentation convention"):
+        with_conventions(segment, words, ["msr_dates"])

@@ -129,7 +129,11 @@ def _segmenter(args):
         if not lexicon.exists():
             raise CorpusError(f"{lexicon}: no lexicon; run the pipeline (mine_words) or "
                               "`zhpipe mine`")
-        return UnigramSegmenter.from_counts(read_lexicon_counts(lexicon)).segment_lines
+        from zhpipe.mining.conventions import with_conventions
+
+        counts = read_lexicon_counts(lexicon)
+        return with_conventions(UnigramSegmenter.from_counts(counts).segment_lines, counts,
+                                args.convention or [])
     from zhpipe.tagging.data import bmes_to_words
 
     tagger = _tagger(args.crf_dir, "seg")
@@ -194,6 +198,10 @@ def _filter_stdin(batch_chars: int, load, piece_out, line_out) -> int:
 
 
 def cmd_segment(args) -> int:
+    if args.convention and args.model != "lexicon":
+        print("zhpipe segment: error: --convention applies to --model lexicon only",
+              file=sys.stderr)
+        return 2
     def piece_out(offset, piece, words):
         sys.stdout.write((" " if offset and words else "") + " ".join(words))
 
@@ -242,6 +250,9 @@ def add_parsers(sub) -> None:
                    help="lexicon.tsv or a 'word count' file (default: the pipeline's)")
     s.add_argument("--models", "--crf-dir", dest="crf_dir", default="data/seg",
                    help="the train_seg stage's folder (default data/seg)")
+    s.add_argument("--convention", action="append", choices=["numeral_classifier"],
+                   help="a benchmark convention on top of the mined segmentation (lexicon "
+                   "model): numeral_classifier writes 一 年, 三 个 as two words, as PKU does")
     s.add_argument("--batch-chars", type=int, default=200_000)
     s.set_defaults(func=cmd_segment)
     n = sub.add_parser("ner", help="names in stdin lines: JSON lines with typed entity offsets")
