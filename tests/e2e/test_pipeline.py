@@ -218,12 +218,15 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     assert set(status) == {"prepare@pd1998"}
 
     # 3. DVC reruns it and what reads its changed files (word2vec may read the gold split),
-    #    not the n-gram counts or the miner, which read only the unchanged raw text.
+    #    not the n-gram counts, which read only the unchanged raw text. The miner reruns to
+    #    score the new dev split, and mines the same lexicon: it never reads gold to mine.
+    lexicon = (proj / "data/mine_words/lexicon.tsv").read_bytes()
     out = _run([BIN / "dvc", "repro"], proj, env)
     ran = set(re.findall(r"Running stage '([^']+)'", out))
     assert "prepare@pd1998" in ran and ran <= {
-        "prepare@pd1998", "word2vec", "train_seg", "train_ner", "cloze_items", "cloze_vectors",
-        "train_cloze", "report"}
+        "prepare@pd1998", "mine_words", "word2vec", "train_seg", "train_ner", "cloze_items",
+        "cloze_vectors", "train_cloze", "report"}
+    assert (proj / "data/mine_words/lexicon.tsv").read_bytes() == lexicon
     dvc_runs = [r for r in _mlflow_runs(proj) if r.data.tags.get("zhpipe.runner") == "dvc"]
     assert {r.data.tags["zhpipe.stage"] for r in dvc_runs} == ran
 

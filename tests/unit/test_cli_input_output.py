@@ -190,7 +190,7 @@ def test_one_huge_line_is_segmented_in_pieces_into_one_output_line(tmp_path, mon
     sentence = "江泽民在北京会见了客人。"
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"{sentence * 3000}\n{sentence}\n"))
     args = argparse.Namespace(model="lexicon", lexicon=str(lex), crf_dir="x",
-                                  batch_chars=10_000)
+                              batch_chars=10_000, convention=None)
     assert cli.cmd_segment(args) == 0
     long, short = capsys.readouterr().out.split("\n")[:2]
     words = "江泽民 在 北京 会见 了 客人 。"

@@ -17,7 +17,7 @@ class MiningParams(Section):
     max_word_len: int = Field(default=6, ge=2, le=16)
     min_boundary_entropy: float = Field(default=0.0, ge=0.0)
     prune_threshold: float = 2.0
-    em_iterations: int = Field(default=2, ge=0, le=20)
+    em_iterations: int = Field(default=1, ge=0, le=20)
     em: Literal["viterbi", "soft"] = "viterbi"
     # nVBE autonomy refinement (zhpipe.mining.nvbe.refine); autonomy_weight 0 turns it off
     autonomy_weight: float = Field(default=1.5, ge=0.0)
