@@ -14,6 +14,13 @@ start (concurrent first use of a fresh sqlite store crashes MLflow).
 
 If the tracking server cannot be reached, the stage still writes its outputs and metrics, warns,
 and queues the run in ``.zhpipe/pending/``; ``zhpipe tracking sync`` logs the queued runs later.
+
+Training curves: every ``history`` list in a stage's metrics (one dict per epoch, with an
+``epoch`` key) is logged as MLflow step metrics (``<curve>.<field>``, step = epoch, so the run
+page draws a curve) instead of one point per value, and written as
+``reports/curves/<stage>/<curve>.json`` (one row per epoch) for ``dvc plots show`` / ``dvc plots
+diff`` (declared in dvc.yaml). The experiment is tagged as model training
+(``mlflow.experimentKind``), so that the UI opens on its runs table.
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ ENV_RUNNER = "ZHPIPE_RUNNER"
 ENV_PIPELINE = "ZHPIPE_PIPELINE_RUN_ID"
 ENV_PARENT = "ZHPIPE_PARENT_RUN_ID"
 PENDING_DIR = Path(".zhpipe") / "pending"
+CURVES_DIR = Path("reports") / "curves"
+EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
 _MAX_PARAM = 500
 
 
@@ -172,12 +181,15 @@ def ensure_experiment(uri: str, root: Path | None = None) -> str:
     exp = client.get_experiment_by_name(EXPERIMENT)
     if exp is not None:
         relocate_local_store(uri, root, exp.artifact_location or "")
+        if exp.tags.get(EXPERIMENT_KIND[0]) != EXPERIMENT_KIND[1]:  # stores made before the tag
+            client.set_experiment_tag(exp.experiment_id, *EXPERIMENT_KIND)
         return exp.experiment_id
     location = None
     if not uri.startswith(("http://", "https://", "databricks")):
         location = (root / "mlartifacts").resolve().as_uri()
     try:
-        return client.create_experiment(EXPERIMENT, artifact_location=location)
+        return client.create_experiment(EXPERIMENT, artifact_location=location,
+                                        tags=dict([EXPERIMENT_KIND]))
     except Exception:  # created meanwhile by another process
         exp = client.get_experiment_by_name(EXPERIMENT)
         if exp is None:
@@ -230,9 +242,60 @@ def _backend_tags(metrics: dict) -> dict[str, str]:
     return {f"zhpipe.{k}": str(b[k]) for k in ("backend", "device") if k in b}
 
 
+def _is_history(value: Any) -> bool:
+    return (isinstance(value, list) and bool(value)
+            and all(isinstance(row, dict) and "epoch" in row for row in value))
+
+
+def curves(metrics: dict, prefix: str = "") -> dict[str, list[dict]]:
+    """The training curves in ``metrics``: each ``history`` list (rows with an ``epoch``) under
+    the dotted path of its parent (``{"ner": {"history": [...]}}`` -> ``"ner"``), numeric
+    fields only."""
+    out: dict[str, list[dict]] = {}
+    for key, value in metrics.items():
+        path = f"{prefix}{key}"
+        if key == "history" and _is_history(value):
+            name = prefix[:-1] or "history"
+            out[name] = [{k: v for k, v in row.items()
+                          if isinstance(v, int | float) and not isinstance(v, bool)}
+                         for row in value]
+        elif isinstance(value, dict):
+            out.update(curves(value, f"{path}."))
+    return out
+
+
+def _without_history(metrics: Any) -> Any:
+    if isinstance(metrics, dict):
+        return {k: _without_history(v) for k, v in metrics.items()
+                if not (k == "history" and _is_history(v))}
+    return metrics
+
+
+def _steps(metrics: dict) -> dict[str, list[list[float]]]:
+    """``{"<curve>.<field>": [[epoch, value], ...]}`` for MLflow step metrics."""
+    out: dict[str, list[list[float]]] = {}
+    for name, rows in curves(metrics).items():
+        for row in rows:
+            for field, value in row.items():
+                if field != "epoch" and value == value:
+                    out.setdefault(f"{name}.{field}", []).append([int(row["epoch"]),
+                                                                  float(value)])
+    return out
+
+
+def write_curves(stage: str, metrics: dict, root: Path) -> list[Path]:
+    """``reports/curves/<stage>/<curve>.json`` for each training curve (atomic writes)."""
+    written = []
+    for name, rows in curves(metrics).items():
+        path = root / CURVES_DIR / stage.replace("@", "_") / f"{name}.json"
+        write_json(path, rows)
+        written.append(path)
+    return written
+
+
 def _numeric(metrics: dict) -> dict[str, float]:
     out = {}
-    for k, v in flatten(metrics).items():
+    for k, v in flatten(_without_history(metrics)).items():
         if isinstance(v, bool):
             out[k] = float(v)
         elif isinstance(v, int | float) and v == v:
@@ -245,6 +308,7 @@ def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.
     """Write ``metrics_path`` (atomically), then log the stage run to MLflow or queue it."""
     root = project_root() if root is None else Path(root)
     write_json(metrics_path, metrics, ascii=True)  # DVC reads it as metrics
+    write_curves(stage, metrics, root)  # DVC reads them as plots
     uri = tracking_uri(root)
     record = {
         "stage": stage,
@@ -254,6 +318,7 @@ def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.
         "parent_run_id": os.environ.get(ENV_PARENT),
         "params": {k: str(v)[:_MAX_PARAM] for k, v in flatten(params).items()},
         "metrics": _numeric(metrics),
+        "steps": _steps(metrics),
         "artifacts": [str(Path(a).resolve()) for a in [metrics_path, *artifacts]],
         "time": time.time(),
     }
@@ -322,6 +387,8 @@ def log_record(record: dict, root: Path) -> str:
         ts = int(record["time"] * 1000)
         params = [Param(mlflow_key(k), v) for k, v in record["params"].items()]
         metrics = [Metric(mlflow_key(k), v, ts, 0) for k, v in record["metrics"].items()]
+        metrics += [Metric(mlflow_key(k), v, ts, int(step))  # curves: one point per epoch
+                    for k, points in record.get("steps", {}).items() for step, v in points]
         for i in range(0, max(len(params), len(metrics)), 100):
             client.log_batch(rid, metrics=metrics[i:i + 100], params=params[i:i + 100])
         for art in record["artifacts"]:

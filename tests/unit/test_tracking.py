@@ -208,3 +208,44 @@ def test_a_run_queued_before_the_checkout_moved_is_logged_in_the_new_place(tmp_p
         run.info.run_id)}
     assert names == {"m.json", "curve.json"}
     assert not first.exists()
+
+
+_TRAINING = {"ner": {"f1": 0.9, "history": [{"epoch": 1, "loss": 9.5, "dev": 0.80},
+                                            {"epoch": 2, "loss": 1.5, "dev": 0.90},
+                                            {"epoch": 3, "loss": 0.5, "dev": 0.92,
+                                             "phase": "fine"}]}}
+
+
+def _history(uri, run_id, key):
+    from mlflow.tracking import MlflowClient
+
+    return [(m.step, m.value) for m in MlflowClient(uri).get_metric_history(run_id, key)]
+
+
+def test_training_curves_are_step_metrics_and_dvc_plot_files(store):
+    tracking.record_stage("train_ner", {"k": 1}, _TRAINING, store / "reports/metrics/train_ner.json",
+                          root=store)
+    uri = tracking.tracking_uri(store)
+    (run,) = _runs(uri)
+    # the final numbers as single values, each curve as one metric with a point per epoch
+    assert run.data.metrics == {"ner.f1": 0.9, "ner.loss": 0.5, "ner.dev": 0.92}
+    assert sorted(_history(uri, run.info.run_id, "ner.loss")) == [(1, 9.5), (2, 1.5), (3, 0.5)]
+    rows = json.loads((store / "reports/curves/train_ner/ner.json").read_text())
+    assert rows == [{"epoch": 1, "loss": 9.5, "dev": 0.80}, {"epoch": 2, "loss": 1.5, "dev": 0.90},
+                    {"epoch": 3, "loss": 0.5, "dev": 0.92}]  # numeric fields only
+    from mlflow.tracking import MlflowClient
+
+    exp = MlflowClient(uri).get_experiment_by_name(tracking.EXPERIMENT)
+    assert exp.tags[tracking.EXPERIMENT_KIND[0]] == "custom_model_development"
+
+
+def test_a_queued_training_run_syncs_its_curves_with_steps(store, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    tracking.record_stage("train_ner", {"k": 1}, _TRAINING, store / "reports/metrics/train_ner.json",
+                          root=store)
+    assert len(list((store / tracking.PENDING_DIR).glob("*.json"))) == 1
+    uri = f"sqlite:///{store / 'later.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert tracking.sync_pending(store) == (1, 0)
+    (run,) = _runs(uri)
+    assert sorted(_history(uri, run.info.run_id, "ner.dev")) == [(1, 0.8), (2, 0.9), (3, 0.92)]
