@@ -1,0 +1,138 @@
+"""Check the MLflow UI in a real browser: start ``mlflow ui`` on the project's store (127.0.0.1, a
+free port), open the zhpipe experiment and one training run in headless Chromium (Debian's
+``chromium``), save screenshots and check the rendered pages' text.
+
+Prints one JSON line: the experiment's runs and stages, whether the runs table shows the stages,
+the training run's step metrics (points per curve), the screenshot paths. Run after the pipeline
+(``make run``); ``--store`` names another project's ``mlflow.db``.
+
+Screenshots: ``reports/ui/mlflow_runs.png`` (the experiment's runs table),
+``reports/ui/mlflow_run_<stage>.png`` (the run's model-metrics tab) and
+``reports/ui/mlflow_curve_<stage>.png`` (MLflow's metric page: the run's training curves over
+steps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"mlflow ui exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit(f"mlflow ui did not answer at {url} within {seconds:.0f} s")
+
+
+def browser() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return name
+    sys.exit("no Chromium: install Debian's `chromium` (apt install chromium)")
+
+
+def render(url: str, png: Path | None, budget_ms: int = 60000) -> str:
+    """The page's DOM after its scripts ran; with ``png``, also a screenshot."""
+    base = [browser(), "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            "--window-size=1600,1000", f"--virtual-time-budget={budget_ms}"]
+    if png:
+        png.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([*base, f"--screenshot={png}", url], capture_output=True, timeout=180,
+                       check=True)
+    out = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=180,
+                         check=True)
+    return out.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--store", type=Path, default=ROOT / "mlflow.db")
+    ap.add_argument("--stage", default="train_ner", help="the training run to open")
+    ap.add_argument("--out", type=Path, default=ROOT / "reports" / "ui")
+    args = ap.parse_args()
+    if not args.store.exists():
+        sys.exit(f"{args.store}: no MLflow store; run the pipeline first (make run)")
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{args.store.resolve()}"
+    client = MlflowClient(uri)
+    exp = client.get_experiment_by_name("zhpipe")
+    if exp is None:
+        sys.exit(f"{args.store}: no zhpipe experiment")
+    runs = client.search_runs([exp.experiment_id], order_by=["attributes.start_time DESC"])
+    stages = sorted({r.data.tags.get("zhpipe.stage") for r in runs} - {None})
+    run = next((r for r in runs if r.data.tags.get("zhpipe.stage") == args.stage), None)
+    if run is None:
+        sys.exit(f"no run of stage {args.stage} in {args.store}")
+    curves = {k: len(client.get_metric_history(run.info.run_id, k)) for k in run.data.metrics}
+    curves = {k: n for k, n in curves.items() if n > 1}
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri,
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_up(base + "/health", proc)
+        t0 = time.perf_counter()
+        runs_png = args.out / "mlflow_runs.png"
+        ml = "workflowType=machine_learning"  # the UI's "Model training" mode (else GenAI)
+        page = render(f"{base}/#/experiments/{exp.experiment_id}/runs?{ml}", runs_png)
+        run_png = args.out / f"mlflow_run_{args.stage}.png"
+        run_page = render(f"{base}/#/experiments/{exp.experiment_id}/runs/{run.info.run_id}"
+                          f"/model-metrics?{ml}", run_png)
+        curve_png = None
+        if curves:  # the first curve on MLflow's metric page (line chart over steps)
+            import urllib.parse
+
+            key = sorted(curves)[0]
+            q = urllib.parse.quote
+            curve_png = args.out / f"mlflow_curve_{args.stage}.png"
+            render(f"{base}/#/metric/?runs={q(json.dumps([run.info.run_id]))}"
+                   f"&metric={q(json.dumps(key))}&experiments={q(json.dumps([exp.experiment_id]))}"
+                   f"&plot_metric_keys={q(json.dumps(sorted(curves)))}&x_axis=step&{ml}",
+                   curve_png)
+        seconds = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    shown = [s for s in stages if s in page]
+    print(json.dumps({
+        "bench": "mlflow_ui", "store": str(args.store), "experiment_kind":
+        exp.tags.get("mlflow.experimentKind"), "runs": len(runs), "stages": len(stages),
+        "stages_in_runs_table": len(shown), "genai_overview_shown": "Traces" in page
+        and "Runs" not in page, "run": args.stage, "curves_with_several_points": curves,
+        "curve_names_on_run_page": [k for k in curves if k in run_page],
+        "screenshots": [str(p) for p in (runs_png, run_png, curve_png) if p],
+        "browser_seconds": round(seconds, 1),
+    }, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
