@@ -61,11 +61,14 @@ def main(argv=None):
                     fh.write(" ".join(words) + "\n")
 
         scores = evaluate_sighan(seg.segment_lines, args.sighan) if args.sighan else {}
-        dev = score_dev(seg.segment_lines, args.dev) if args.dev else None
-        steps = {"min_entropy": ablation(min_entropy, args.sighan, args.dev),
-                 "refined": ablation(lexicon, args.sighan, args.dev)}
-        conventions = {name: ablation(lexicon, args.sighan, args.dev, [name])
-                       for name in CONVENTIONS} if args.sighan or args.dev else {}
+        dev_gold = read_gold(args.dev) if args.dev else None
+        dev = score_dev(seg.segment_lines, dev_gold) if dev_gold else None
+        steps = {"min_entropy": ablation(min_entropy, args.sighan, dev_gold),
+                 "refined": {"lexicon_size": len(lexicon),
+                             **{f"{std}_f1": round(s.f1 * 100, 2) for std, s in scores.items()},
+                             **({"dev_f1": round(dev.f1 * 100, 2)} if dev else {})}}
+        conventions = {name: ablation(lexicon, args.sighan, dev_gold, [name])
+                       for name in CONVENTIONS} if args.sighan or dev_gold else {}
         curve = []
         for th in p.curve_thresholds:
             lex = prune_and_estimate(miner, passes, before, th, iterations=1)
@@ -135,13 +138,17 @@ def mine_features(files: list[str], p, out: Path, sighan: Path | None) -> dict:
             **{f"{std}_f1": round(s.f1 * 100, 2) for std, s in scores.items()}}
 
 
-def score_dev(segment, path: Path):
-    """Word F1 of ``segment`` on a gold segmented file (its text joined back as the input)."""
-    gold = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
+def read_gold(path: Path) -> list[list[str]]:
+    """A gold segmented file: one sentence a line, words separated by spaces."""
+    return [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def score_dev(segment, gold: list[list[str]]):
+    """Word F1 of ``segment`` on gold sentences (their text joined back as the input)."""
     return score_segmentation(gold, segment(["".join(words) for words in gold]))
 
 
-def ablation(lexicon, sighan: Path | None, dev: Path | None, conventions=()) -> dict:
+def ablation(lexicon, sighan: Path | None, dev: list[list[str]] | None, conventions=()) -> dict:
     """What one step's lexicon scores (with benchmark ``conventions`` on top, if any): its size
     and F1 on the test sets and the dev split."""
     segment = with_conventions(lexicon.segmenter().segment_lines, lexicon.words, conventions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -117,12 +118,17 @@ def test_mining_never_reads_the_gold_segmentation(tmp_path):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True),
                                           encoding="utf-8")
     _stage("count_ngrams", 0, "counts/0.npz", "m/count.json", corpus, cwd=tmp_path)
-    common = ("--counts", "counts", "--metrics", "m/mine.json")
-    _stage("mine_words", *common, "--out", "with", "--sighan", sighan, corpus, cwd=tmp_path)
-    _stage("mine_words", *common, "--out", "without", corpus, cwd=tmp_path)
+    _stage("mine_words", "--counts", "counts", "--metrics", "m/with.json", "--out", "with",
+           "--sighan", sighan, corpus, cwd=tmp_path)
+    _stage("mine_words", "--counts", "counts", "--metrics", "m/without.json", "--out", "without",
+           corpus, cwd=tmp_path)
     lexicon = (tmp_path / "with" / "lexicon.tsv").read_bytes()
     assert lexicon == (tmp_path / "without" / "lexicon.tsv").read_bytes()
     assert len(lexicon.splitlines()) > 100
+    # the first run did read the gold (it scored it); the second had none to read
+    with_gold = json.loads((tmp_path / "m/with.json").read_text())
+    assert with_gold["pku"]["f1"] > 50 and with_gold["by_step"]["refined"]["pku_f1"] > 50
+    assert "pku" not in json.loads((tmp_path / "m/without.json").read_text())
 
 
 def test_joint_model_scores_lexicon_words_and_ngrams_outside_it():

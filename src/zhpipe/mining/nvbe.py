@@ -102,7 +102,8 @@ class Autonomy:
     counts: dict[int, np.ndarray]
     score: dict[int, np.ndarray]  # length -> a(x)
 
-    def _strings(self, k: int) -> list[str]:
+    def strings(self, k: int) -> list[str]:
+        """The n-grams of length k as strings, in the order of ``score[k]``."""
         rows = self.rows[k]
         return rows.astype(np.uint32).view(f"<U{k}").ravel().tolist() if len(rows) else []
 
@@ -110,7 +111,7 @@ class Autonomy:
         """String -> a(x)."""
         out = {}
         for k in self.rows:
-            out.update(zip(self._strings(k), self.score[k].tolist(), strict=True))
+            out.update(zip(self.strings(k), self.score[k].tolist(), strict=True))
         return out
 
     def __len__(self) -> int:
@@ -139,12 +140,12 @@ def autonomy(tables: dict[int, Table], max_len: int, min_count: int = 2) -> Auto
             ok = np.ones(len(r), dtype=bool)
             dr, dl = hr, hl
         else:
-            pr, _, hr_short, _ = be[k - 1]
-            pre = _Index(pr).find(r[:, :-1])
-            suf = _Index(pr).find(r[:, 1:])
+            shorter, _, hr_short, hl_short = be[k - 1]
+            index = _Index(shorter)
+            pre, suf = index.find(r[:, :-1]), index.find(r[:, 1:])
             ok = (pre >= 0) & (suf >= 0)  # both shorter strings counted often enough
             dr = hr[ok] - hr_short[pre[ok]]
-            dl = hl[ok] - be[k - 1][3][suf[ok]]
+            dl = hl[ok] - hl_short[suf[ok]]
         rows[k], counts[k] = r[ok], c[ok]
         score[k] = _standardise(dr) + _standardise(dl)
     return Autonomy(rows, counts, score)
@@ -158,7 +159,7 @@ class JointModel:
                  max_word_len: int):
         import pandas as pd
 
-        words = [w for k in sorted(auto.rows) if k <= max_word_len for w in auto._strings(k)]
+        words = [w for k in sorted(auto.rows) if k <= max_word_len for w in auto.strings(k)]
         a = np.concatenate([auto.score[k] for k in sorted(auto.rows) if k <= max_word_len])
         c = np.concatenate([auto.counts[k] for k in sorted(auto.rows) if k <= max_word_len])
         ok = np.fromiter((len(w) == 1 or units_ok(w) for w in words), dtype=bool,
@@ -168,7 +169,7 @@ class JointModel:
                                                   count=len(self.words))
         self.ngram_counts = np.maximum(floor, ngram_share * c[ok].astype(np.float64))
         self.index = pd.Index(self.words)
-        self.floor, self.max_word_len = floor, max_word_len
+        self.max_word_len = max_word_len
 
     def segmenter(self, counts: dict[str, float]) -> UnigramSegmenter:
         """Words: the lexicon and every n-gram with an autonomy; score ``log p(w) + weight a(w)

@@ -188,16 +188,16 @@ def section_mine_words(metrics: dict[str, dict], out: Path) -> Section | None:
     sec = Section("Word mining (minimum entropy, nVBE refinement)", text)
     if rows:
         sec.tables.append(("Word F1 (%) against the anchors", pd.DataFrame(rows)))
-    if m.get("by_step"):
-        names = {"min_entropy": "minimum entropy (steps 1-5)",
-                 "refined": "+ nVBE boundary refinement (step 6)"}
-        rows = [{"step": names.get(k, k), **v} for k, v in m["by_step"].items()]
-        rows += [{"step": f"+ the {k} convention (a benchmark's, not in the headline)", **v}
-                 for k, v in m.get("conventions", {}).items()]
-        sec.tables.append(("What each step is worth (F1 %, the same corpus)", pd.DataFrame(rows)))
         by_len = pd.DataFrame({std.upper(): m[std]["f1_by_length"] for std in ("pku", "msr")
                                if std in m}).rename_axis("word length").reset_index()
         sec.tables.append(("F1 (%) by gold word length", by_len))
+    if m.get("by_step"):
+        names = {"min_entropy": "minimum entropy (steps 1-5)",
+                 "refined": "+ nVBE boundary refinement (step 6)"}
+        steps = [{"step": names.get(k, k), **v} for k, v in m["by_step"].items()]
+        steps += [{"step": f"+ the {k} convention (a benchmark's, not in the headline)", **v}
+                  for k, v in m.get("conventions", {}).items()]
+        sec.tables.append(("What each step is worth (F1 %, the same corpus)", pd.DataFrame(steps)))
     if m.get("curve"):
         sec.tables.append(("Lexicon size vs F1 over the pruning threshold",
                            pd.DataFrame(m["curve"])))
