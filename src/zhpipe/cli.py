@@ -5,7 +5,8 @@
     zhpipe profile {quick,full,show}
     zhpipe tracking sync           log runs queued while the MLflow server was unreachable
     zhpipe mine FILE... --out lexicon.tsv [--background FILE...]
-    zhpipe segment [--model lexicon] [--lexicon PATH] < in.txt > out.txt
+    zhpipe segment [--model lexicon|crf] [--lexicon PATH] [--words FILE] < in.txt > out.txt
+    zhpipe demo-corpus --out FILE  a made-up field corpus with planted terms
     zhpipe similar WORD [-n 10]
     zhpipe analogy A B C
     zhpipe couplet [UPPER...] [--model seq2seq|tagger] [--beam 5]   (stdin when no UPPER)

@@ -71,7 +71,7 @@ def validate(model: type[S], data: Any, prefix: str, path: str | Path = DEFAULT_
 #: name not in it is a typo, refused by every stage instead of silently ignored.
 SECTIONS = ("tracking", "download", "prepare", "count_ngrams", "mine_words", "word2vec",
             "eval_word2vec", "train_seg", "train_ner", "train_couplet", "cloze_items",
-            "cloze_vectors", "train_cloze", "train_poem", "report")
+            "cloze_vectors", "train_cloze", "train_poem", "own_corpus", "report")
 
 
 def load_section(section: str, model: type[S], path: str | Path = DEFAULT_PATH) -> S:

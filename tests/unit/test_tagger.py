@@ -43,6 +43,12 @@ def test_tagger_trains_tags_long_lines_and_round_trips(tmp_path):
     tagger.save(tmp_path, "seg")
     again = Tagger.load(tmp_path, "seg")
     assert again.tag([texts[0]]) == tagger.tag([texts[0]])
+    # a field's words given at tagging time: flags for them, the loaded tagger unchanged
+    more = again.with_words(["喜欢中国"])
+    assert "喜欢中国" in more.lexicon.words[4] and "喜欢中国" not in again.lexicon.words[4]
+    assert more.lexicon.words[2] >= {"北京", "欢迎", "我们"}
+    assert (more.lexicon.flags("喜欢中国") != again.lexicon.flags("喜欢中国")).any()
+    assert len(more.tag(["我们喜欢中国"])[0]) == 6
 
 
 def test_unknown_id_dropout_hides_some_ids_and_never_padding_or_labels():

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from zhpipe.corpus.local import LocalDataset
 from zhpipe.params import Section
 
 
@@ -184,6 +185,18 @@ class Catalogue(Section):
     """``catalogue.yaml``: every dataset's source, licence and checksums."""
 
     catalogue: dict[str, Dataset] = Field(min_length=1)
+    #: The user's own corpora (dataset kind ``local``, zhpipe.corpus.local): name -> entry.
+    local: dict[str, LocalDataset] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _local_names(self) -> Catalogue:
+        for name in self.local:
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+                raise ValueError(f"local.{name}: a name of letters, digits, _ and - only (it "
+                                 "names stages and folders)")
+            if name in self.catalogue:
+                raise ValueError(f"local.{name}: the name of a public dataset too; rename it")
+        return self
 
 
 DEFAULT_CATALOGUE = "catalogue.yaml"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import Counter
 from pathlib import Path
@@ -70,6 +69,8 @@ def cmd_mine(args) -> int:
     print(f"{len(lex):,} words ({lex.stats['multi_char_words']:,} of 2+ characters) from "
           f"{lex.stats['characters']:,} characters -> {args.out}", file=sys.stderr)
     if args.background:
+        from zhpipe.mining.domain import domain_terms
+
         seg = lex.segmenter()
         target = Counter()
         back = Counter()
@@ -93,26 +94,6 @@ def cmd_mine(args) -> int:
     return 0
 
 
-def domain_terms(target: Counter, background: Counter, min_count: int = 5, alpha: float = 0.5):
-    """Rank target words by how much more often they occur than in the background.
-
-    ``score(w) = log((c_t(w) + a) / (N_t + a V)) - log((c_b(w) + a) / (N_b + a V))``: the log
-    ratio of the word's smoothed relative frequencies in the target and background corpora
-    (V: the number of distinct words). Words rarer than ``min_count`` in the target are left out.
-    """
-    vocab = set(target) | set(background)
-    nt, nb, v = sum(target.values()), sum(background.values()), len(vocab)
-    rows = []
-    for w, ct in target.items():
-        if ct < min_count:
-            continue
-        cb = background.get(w, 0)
-        score = math.log((ct + alpha) / (nt + alpha * v)) - math.log((cb + alpha) / (nb + alpha * v))
-        rows.append((w, ct, cb, score))
-    rows.sort(key=lambda r: -r[3])
-    return rows
-
-
 def stdin_batches(batch_chars: int):
     from zhpipe.cliio import stdin_lines
     from zhpipe.mining.corpus_io import batched
@@ -132,16 +113,40 @@ def _segmenter(args):
         from zhpipe.mining.conventions import with_conventions
 
         counts = read_lexicon_counts(lexicon)
+        if args.words:
+            counts = with_words(counts, _words(args.words))
         return with_conventions(UnigramSegmenter.from_counts(counts).segment_lines, counts,
                                 args.convention or [])
     from zhpipe.tagging.data import bmes_to_words
 
     tagger = _tagger(args.crf_dir, "seg")
+    if args.words:
+        tagger = tagger.with_words(_words(args.words))
 
     def segment(lines):
         return [bmes_to_words(x, t) for x, t in zip(lines, tagger.tag(lines), strict=True)]
 
     return segment
+
+
+def _words(path: str) -> list[str]:
+    """The words of a ``--words`` file: one per line, or a lexicon/terms TSV (first column)."""
+    from zhpipe.mining.lexicon_io import read_lexicon_counts
+
+    if not Path(path).is_file():
+        raise CorpusError(f"{path}: no such words file (e.g. data/own/<name>/field_words.txt, "
+                          "written by the own_corpus stage)")
+    return list(read_lexicon_counts(path))
+
+
+def with_words(counts: dict[str, float], words: list[str]) -> dict[str, float]:
+    """A lexicon with ``words`` added, each at least as frequent as the 90th percentile of its
+    multi-character words: frequent enough that the segmenter keeps them whole."""
+    import numpy as np
+
+    multi = [c for w, c in counts.items() if len(w) > 1]
+    floor = float(np.percentile(multi, 90)) if multi else 1.0
+    return {**counts, **{w: max(counts.get(w, 0.0), floor) for w in words}}
 
 
 def _tagger(folder: str, name: str):
@@ -229,6 +234,17 @@ def cmd_ner(args) -> int:
                          line_out)
 
 
+def cmd_demo_corpus(args) -> int:
+    from zhpipe.corpus.demo import PLANTED, field_lines
+    from zhpipe.fsutil import write_lines
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = write_lines(out, field_lines(args.lines, args.seed))
+    print(f"{n:,} lines -> {out} (planted terms: {' '.join(PLANTED)})", file=sys.stderr)
+    return 0
+
+
 def add_parsers(sub) -> None:
     m = sub.add_parser("mine", help="mine a lexicon from your own raw text files")
     m.add_argument("corpus", nargs="+", help="UTF-8 text files (one or more)")
@@ -253,8 +269,17 @@ def add_parsers(sub) -> None:
     s.add_argument("--convention", action="append", choices=["numeral_classifier"],
                    help="a benchmark convention on top of the mined segmentation (lexicon "
                    "model): numeral_classifier writes 一 年, 三 个 as two words, as PKU does")
+    s.add_argument("--words", metavar="FILE",
+                   help="extra words to keep whole, one per line (e.g. a field's terms: "
+                   "data/own/<name>/field_words.txt); the CRF reads them as lexicon flags")
     s.add_argument("--batch-chars", type=int, default=200_000)
     s.set_defaults(func=cmd_segment)
+    dc = sub.add_parser("demo-corpus", help="write a made-up field corpus with planted terms "
+                        "(to try the own-corpus path: README 'Your own corpus')")
+    dc.add_argument("--out", required=True, help="text file to write")
+    dc.add_argument("--lines", type=int, default=3000)
+    dc.add_argument("--seed", type=int, default=7)
+    dc.set_defaults(func=cmd_demo_corpus)
     n = sub.add_parser("ner", help="names in stdin lines: JSON lines with typed entity offsets")
     n.add_argument("--models", "--crf-dir", dest="crf_dir", default="data/ner",
                    help="the train_ner stage's folder (default data/ner)")
@@ -262,4 +287,4 @@ def add_parsers(sub) -> None:
     n.set_defaults(func=cmd_ner)
 
 
-__all__ = ["add_parsers", "domain_terms", "CorpusError"]
+__all__ = ["add_parsers", "CorpusError"]

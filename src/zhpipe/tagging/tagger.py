@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import keras
@@ -198,6 +198,25 @@ class Tagger:
         for k, path in enumerate(decoded):
             out[owner[k]].extend(self.tags[i] for i in path)
         return out
+
+    def with_words(self, words: Iterable[str], group: str = "mined") -> Tagger:
+        """This tagger with ``words`` added to its lexicon flags (the mined lexicon's group of
+        a stack): a field's terms, read at tagging time without retraining. Words of lengths
+        the flags do not cover are ignored; the model is shared, not copied."""
+        words = [w for w in words if w]
+        lex = self.lexicon
+        if isinstance(lex, LexiconStack) and group in lex.groups:
+            g = lex.groups[group]
+            new = LexiconStack({**lex.groups, group: LexiconFlags(
+                [*(w for ws in g.words.values() for w in ws), *words], g.lengths)})
+        elif isinstance(lex, LexiconFlags):
+            new = LexiconFlags([*(w for ws in lex.words.values() for w in ws), *words],
+                               lex.lengths)
+        else:
+            raise ValueError("this tagger reads no lexicon flags (trained with use_lexicon "
+                             "false): extra words cannot be given to it")
+        return type(self)(self.model, self.vocab, self.tags, new, self.max_len, self.segmenter,
+                          self.segmenter_name)
 
     def save(self, folder: str | os.PathLike, name: str) -> None:
         from zhpipe.fsutil import atomic_write, write_json
