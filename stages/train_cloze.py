@@ -26,7 +26,7 @@ def main(argv=None):
     with atomic_dir(args.out) as out:
         metrics = train_and_score(p, args.items, args.vectors, args.cmrc, out)
     metrics["backend"] = backend.describe()
-    tracking.record_stage("train_cloze", p, metrics, args.metrics)
+    tracking.record_stage("train_cloze", p, metrics, args.metrics, models=args.out)
 
 
 if __name__ == "__main__":

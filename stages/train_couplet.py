@@ -23,7 +23,7 @@ def main(argv=None):
     metrics = run_experiment(p, args.couplet, args.out)
     write_json(args.out / "summary.json", {k: v for k, v in metrics.items() if k != "examples"})
     metrics["backend"] = backend.describe()
-    tracking.record_stage("train_couplet", p, metrics, args.metrics)
+    tracking.record_stage("train_couplet", p, metrics, args.metrics, models=args.out)
 
 
 if __name__ == "__main__":

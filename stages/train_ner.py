@@ -26,7 +26,7 @@ def main(argv=None):
     with atomic_dir(args.out) as out:
         metrics = run_names(p, args.pd1998, args.seg, args.lexicon, out)
     metrics["backend"] = backend.describe()
-    tracking.record_stage("train_ner", p, metrics, args.metrics)
+    tracking.record_stage("train_ner", p, metrics, args.metrics, models=args.out)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ def main(argv=None):
     with atomic_dir(args.out) as out:
         metrics = run_experiment(p, args.poetry, out)
     metrics["backend"] = backend.describe()
-    tracking.record_stage("train_poem", p, metrics, args.metrics)
+    tracking.record_stage("train_poem", p, metrics, args.metrics, models=args.out)
 
 
 if __name__ == "__main__":

@@ -272,7 +272,7 @@ def tiny_catalogue(server: Server, mirror: Path) -> dict:
 #: Test files of the Keras models: `make test` runs them again under JAX (``-m keras``).
 KERAS_TEST_FILES = {"test_crf.py", "test_tagger.py", "test_couplet.py", "test_cloze.py",
                     "test_embeddings.py", "test_tagging_segfeatures.py", "test_layers.py",
-                    "test_tagging_stages.py", "test_backend.py"}
+                    "test_tagging_stages.py", "test_backend.py", "test_serving.py"}
 
 
 def pytest_collection_modifyitems(config, items):

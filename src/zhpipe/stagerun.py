@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from zhpipe import tracking
 from zhpipe.errors import UserError
 from zhpipe.runlock import stage_lock
 
@@ -52,10 +53,17 @@ def run(stage: str, main: Callable[[list[str] | None], None]) -> None:
         limit_threads(n)
         logging.getLogger(__name__).info("%d thread(s)", n)
         with stage_lock(stage):  # one runner at a time (zhpipe.runlock)
+            tracking.open_stage_run(stage)  # RUNNING until record_stage closes it
             main(None)
+            tracking.close_stage_run("FINISHED")  # a stage that recorded nothing
     except (UserError, FileNotFoundError) as exc:
+        tracking.close_stage_run("FAILED", str(exc))
         print(f"[{stage}] error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
+        tracking.close_stage_run("KILLED", "interrupted")
         print(f"[{stage}] interrupted; no partial output was left behind", file=sys.stderr)
         sys.exit(130)
+    except BaseException as exc:
+        tracking.close_stage_run("FAILED", f"{type(exc).__name__}: {exc}")
+        raise

@@ -21,6 +21,17 @@ page draws a curve) instead of one point per value, and written as
 ``reports/curves/<stage>/<curve>.json`` (one row per epoch) for ``dvc plots show`` / ``dvc plots
 diff`` (declared in dvc.yaml). The experiment is tagged as model training
 (``mlflow.experimentKind``), so that the UI opens on its runs table.
+
+Live runs: ``zhpipe.stagerun`` opens the stage's run when the stage starts (RUNNING, with its
+tags and, with ``tracking.system_metrics``, MLflow's CPU/memory sampler); each params section
+the stage loads is logged at once (:func:`note_params`), each training epoch as it ends
+(:func:`log_epoch`, under the curve named by :func:`curve`); :func:`record_stage` then logs the
+rest into the same run and closes it (a stage that fails closes it FAILED). The run also gets
+the stage's data inputs as MLflow datasets (name = the path, digest = its DVC hash; the deps of
+dvc.yaml that are not code) and, with ``tracking.log_models``, its models as MLflow models,
+registered under stable names (:mod:`zhpipe.serving`). Unreachable server: nothing is live, the
+whole record (curves, models' folder) is queued as before; a server lost mid-stage: the record
+names the live run, and ``zhpipe tracking sync`` completes that run.
 """
 
 from __future__ import annotations
@@ -34,13 +45,15 @@ import shutil
 import subprocess
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import Field
 
 from zhpipe.fsutil import write_json
-from zhpipe.params import flatten
+from zhpipe.params import Section, flatten
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +87,24 @@ def tracking_uri(root: Path | None = None) -> str:
 
 def default_uri(root: Path) -> str:
     return f"sqlite:///{Path(root).resolve() / 'mlflow.db'}"
+
+
+class TrackingParams(Section):
+    """The ``tracking`` section of params.yaml (not a stage input: changing it reruns nothing)."""
+
+    uri: str | None = None
+    log_models: bool = True
+    system_metrics: bool = True
+    system_metrics_interval_s: float = Field(default=10.0, gt=0)
+
+
+def settings(root: Path | None = None) -> TrackingParams:
+    """The tracking section of ``root``'s params.yaml (defaults where there is none)."""
+    from zhpipe.params import read_params, validate
+
+    path = (project_root() if root is None else Path(root)) / "params.yaml"
+    data = read_params(path).get("tracking") if path.exists() else None
+    return validate(TrackingParams, data or {}, "tracking", path)
 
 
 def runner() -> str:
@@ -276,9 +307,9 @@ def _steps(metrics: dict) -> dict[str, list[list[float]]]:
     out: dict[str, list[list[float]]] = {}
     for name, rows in curves(metrics).items():
         for row in rows:
-            for field, value in row.items():
-                if field != "epoch" and value == value:
-                    out.setdefault(f"{name}.{field}", []).append([int(row["epoch"]),
+            for key, value in row.items():
+                if key != "epoch" and value == value:
+                    out.setdefault(f"{name}.{key}", []).append([int(row["epoch"]),
                                                                   float(value)])
     return out
 
@@ -303,13 +334,225 @@ def _numeric(metrics: dict) -> dict[str, float]:
     return out
 
 
+# ------------------------------------------------------------------ the live run of a stage
+@dataclass
+class _Live:
+    stage: str
+    uri: str
+    run_id: str
+    params: set[str] = field(default_factory=set)  # keys logged
+    steps: set[tuple[str, int]] = field(default_factory=set)  # (metric, step) logged
+    monitor: Any = None
+    broken: bool = False
+
+
+_LIVE: _Live | None = None
+_CURVE: list[str] = []
+
+
+def _live_failed(exc: Exception) -> None:
+    if _LIVE is not None and not _LIVE.broken:
+        _LIVE.broken = True
+        log.warning("MLflow: live logging of %s stopped (%s: %s); the stage goes on and its "
+                    "run is completed when it ends, or queued", _LIVE.stage,
+                    type(exc).__name__, exc)
+
+
+def open_stage_run(stage: str, root: Path | None = None) -> str | None:
+    """Create the stage's run now (RUNNING) so that its params and epochs show while it runs;
+    start MLflow's system metrics sampler. Never raises: without a server nothing is live and
+    :func:`record_stage` logs (or queues) the whole run at the end."""
+    global _LIVE
+    root = project_root() if root is None else Path(root)
+    close_stage_run("FAILED")  # a previous stage's run left open in this process
+    uri = tracking_uri(root)
+    try:
+        if not _reachable(uri):
+            raise ConnectionError(f"tracking server {uri} is unreachable")
+        client = _client(uri)
+        exp_id = ensure_experiment(uri, root)
+        tags = _tags(stage, runner(), pipeline_run_id(), root)
+        parent = _parent_for(client, exp_id, {"parent_run_id": os.environ.get(ENV_PARENT),
+                                              "tags": tags}, root)
+        if parent:
+            tags["mlflow.parentRunId"] = parent
+        run = client.create_run(exp_id, run_name=stage, tags=tags)
+        _LIVE = _Live(stage, uri, run.info.run_id)
+    except Exception as exc:
+        log.warning("MLflow: no live run for %s (%s); it is logged when the stage ends",
+                    stage, exc)
+        return None
+    with contextlib.suppress(Exception):
+        conf = settings(root)
+        if conf.system_metrics:
+            from mlflow.system_metrics.system_metrics_monitor import SystemMetricsMonitor
+
+            logging.getLogger("mlflow.system_metrics").setLevel(logging.WARNING)
+            _LIVE.monitor = SystemMetricsMonitor(
+                _LIVE.run_id, sampling_interval=conf.system_metrics_interval_s,
+                tracking_uri=uri)
+            _LIVE.monitor.start()
+    return _LIVE.run_id
+
+
+def close_stage_run(status: str = "FAILED", error: str | None = None) -> None:
+    """End the live run, if one is open, with ``status`` (a stage that failed or was stopped)."""
+    global _LIVE
+    if _LIVE is None:
+        return
+    live, _LIVE = _LIVE, None
+    _stop_monitor_of(live)
+    with contextlib.suppress(Exception):
+        client = _client(live.uri)
+        if error:
+            client.set_tag(live.run_id, "zhpipe.error", error[:5000])
+        client.set_terminated(live.run_id, status=status)
+
+
+def _stop_monitor_of(live: _Live) -> None:
+    if live.monitor is not None:
+        with contextlib.suppress(Exception):
+            live.monitor.finish()
+        live.monitor = None
+
+
+def note_params(params: Any) -> None:
+    """Log a params section to the live run as soon as the stage has loaded it."""
+    if _LIVE is None or _LIVE.broken:
+        return
+    items = {mlflow_key(k): str(v)[:_MAX_PARAM] for k, v in flatten(params).items()}
+    new = {k: v for k, v in items.items() if k not in _LIVE.params}
+    if not new:
+        return
+    try:
+        from mlflow.entities import Param
+
+        client = _client(_LIVE.uri)
+        keys = list(new)
+        for i in range(0, len(keys), 100):
+            client.log_batch(_LIVE.run_id, params=[Param(k, new[k]) for k in keys[i:i + 100]])
+        _LIVE.params |= set(new)
+    except Exception as exc:
+        _live_failed(exc)
+
+
+@contextlib.contextmanager
+def curve(name: str | None):
+    """Epochs logged inside (:func:`log_epoch`) belong to the training curve ``name`` (as in
+    the stage's metrics: ``seg``, ``ner``, ``tagger``, ``forms.5.train`` ...). ``None``: a
+    training that is not the stage's curve (a jackknife fold, an ensemble's other members)."""
+    _CURVE.append(name)
+    try:
+        yield
+    finally:
+        _CURVE.pop()
+
+
+def log_epoch(row: dict) -> None:
+    """Log one epoch's numbers (a history row with an ``epoch``) to the live run, now."""
+    if _LIVE is None or _LIVE.broken or not _CURVE or _CURVE[-1] is None:
+        return
+    from mlflow.entities import Metric
+
+    step, ts = int(row["epoch"]), int(time.time() * 1000)
+    metrics = [Metric(mlflow_key(f"{_CURVE[-1]}.{k}"), float(v), ts, step)
+               for k, v in row.items() if k != "epoch" and isinstance(v, int | float)
+               and not isinstance(v, bool) and v == v]
+    try:
+        _client(_LIVE.uri).log_batch(_LIVE.run_id, metrics=metrics)
+        _LIVE.steps |= {(m.key, step) for m in metrics}
+    except Exception as exc:
+        _live_failed(exc)
+
+
+# -------------------------------------------------------------- the stage's inputs as datasets
+def md5_file(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.md5()  # noqa: S324  (DVC's content hash, not a security function)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def dvc_hash(path: Path) -> str:
+    """The hash DVC records for ``path`` in dvc.lock: the md5 of a file; for a folder, the md5
+    of its sorted ``[{"md5", "relpath"}]`` list as JSON, with ``.dir`` appended."""
+    import hashlib
+
+    path = Path(path)
+    if path.is_file():
+        return md5_file(path)
+    entries = [{"md5": md5_file(f), "relpath": f.relative_to(path).as_posix()}
+               for f in sorted(path.rglob("*")) if f.is_file()]
+    entries.sort(key=lambda e: e["relpath"])
+    return hashlib.md5(json.dumps(entries, sort_keys=True).encode()).hexdigest() + ".dir"  # noqa: S324
+
+
+_VAR = re.compile(r"\$\{([^}]+)\}")
+
+
+def stage_inputs(stage: str, root: Path) -> list[str]:
+    """The data deps of ``stage`` in dvc.yaml (code under src/ and stages/ left out), with a
+    ``foreach`` stage's ``${key}`` / ``${item...}`` filled in."""
+    if not (root / "dvc.yaml").is_file():
+        return []
+    try:
+        doc = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")) or {}
+        base, _, key = stage.partition("@")
+        spec = (doc.get("stages") or {}).get(base) or {}
+        item: Any = key
+        if "foreach" in spec:
+            scope: dict = {}
+            for f in (*(doc.get("vars") or []), "params.yaml"):
+                if isinstance(f, str) and (root / f).is_file():
+                    scope.update(yaml.safe_load((root / f).read_text(encoding="utf-8")) or {})
+            cur: Any = scope
+            for part in _VAR.fullmatch(str(spec["foreach"])).group(1).split("."):
+                cur = cur[part]
+            item = cur[key] if isinstance(cur, dict) else key
+            spec = spec["do"]
+
+        def fill(m: re.Match) -> str:
+            name = m.group(1)
+            if name in ("key", "item"):
+                return key
+            cur = item
+            for part in name.split(".")[1:]:
+                cur = cur[part]
+            return str(cur)
+
+        deps = [_VAR.sub(fill, str(d)) for d in spec.get("deps") or []]
+    except Exception as exc:  # the run is still logged, without inputs
+        log.warning("MLflow: the inputs of %s could not be read from dvc.yaml (%s)", stage, exc)
+        return []
+    return [d for d in deps if not d.startswith(("src/", "stages/"))]
+
+
+def _inputs(stage: str, root: Path) -> list[dict]:
+    out = []
+    for dep in stage_inputs(stage, root):
+        path = Path(os.path.expanduser(dep))
+        path = path if path.is_absolute() else root / path
+        if path.exists():
+            out.append({"name": dep, "path": str(path.resolve()), "digest": dvc_hash(path)})
+    return out
+
+
 def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.PathLike,
-                 artifacts: list[str | os.PathLike] = (), root: Path | None = None) -> None:
-    """Write ``metrics_path`` (atomically), then log the stage run to MLflow or queue it."""
+                 artifacts: list[str | os.PathLike] = (), root: Path | None = None,
+                 models: str | os.PathLike | None = None) -> None:
+    """Write ``metrics_path`` (atomically), then log the stage run to MLflow or queue it.
+    ``models``: the stage's output folder whose models :mod:`zhpipe.serving` logs."""
+    global _LIVE
     root = project_root() if root is None else Path(root)
     write_json(metrics_path, metrics, ascii=True)  # DVC reads it as metrics
     write_curves(stage, metrics, root)  # DVC reads them as plots
     uri = tracking_uri(root)
+    live, _LIVE = _LIVE, None
+    if live is not None:
+        _stop_monitor_of(live)
     record = {
         "stage": stage,
         # None: the project's own store, wherever the checkout is when the record is logged
@@ -320,8 +563,14 @@ def record_stage(stage: str, params: Any, metrics: dict, metrics_path: str | os.
         "metrics": _numeric(metrics),
         "steps": _steps(metrics),
         "artifacts": [str(Path(a).resolve()) for a in [metrics_path, *artifacts]],
+        "inputs": _inputs(stage, root),
+        "models": None if models is None else {"stage": stage.partition("@")[0],
+                                               "folder": str(Path(models).resolve())},
         "time": time.time(),
     }
+    if live is not None and live.stage == stage:
+        record.update(live_run_id=live.run_id, logged_params=sorted(live.params),
+                      logged_steps=sorted([k, s] for k, s in live.steps))
     try:
         log_record(record, root)
     except Exception as exc:
@@ -368,40 +617,104 @@ def mlflow_key(name: str) -> str:
 
 
 def log_record(record: dict, root: Path) -> str:
-    """Log one stage record (as built by ``record_stage``) as an MLflow run; return its id."""
+    """Log one stage record (as built by ``record_stage``) as an MLflow run; return its id.
+    A record that names a live run (``live_run_id``) completes that run: what was logged live
+    is not logged again."""
     uri = record["tracking_uri"] or tracking_uri(root)
     if not _reachable(uri):
         raise ConnectionError(f"tracking server {uri} is unreachable")
     client = _client(uri)
     exp_id = ensure_experiment(uri, root)
-    tags = dict(record["tags"])
-    parent = _parent_for(client, exp_id, record, root)
-    if parent:
-        tags["mlflow.parentRunId"] = parent
-    run = client.create_run(exp_id, run_name=record["stage"], tags=tags,
-                            start_time=int(record["time"] * 1000))
-    rid = run.info.run_id
+    rid, done_params = None, set(record.get("logged_params") or [])
+    if record.get("live_run_id"):
+        with contextlib.suppress(Exception):  # gone (deleted, another store): a new run
+            run = client.get_run(record["live_run_id"])
+            if run.info.lifecycle_stage == "active":
+                rid = run.info.run_id
+                done_params |= set(run.data.params)
+    new_run = rid is None
+    if new_run:
+        tags = dict(record["tags"])
+        parent = _parent_for(client, exp_id, record, root)
+        if parent:
+            tags["mlflow.parentRunId"] = parent
+        rid = client.create_run(exp_id, run_name=record["stage"], tags=tags,
+                                start_time=int(record["time"] * 1000)).info.run_id
+        done_steps: set[tuple[str, int]] = set()
+    else:
+        done_steps = {(k, int(st)) for k, st in record.get("logged_steps") or []}
+        tags = {k: v for k, v in record["tags"].items() if k.startswith("zhpipe.")}
+        for k, v in tags.items():  # the backend tags are known at the end only
+            client.set_tag(rid, k, v)
     try:
         from mlflow.entities import Metric, Param
 
         ts = int(record["time"] * 1000)
-        params = [Param(mlflow_key(k), v) for k, v in record["params"].items()]
+        params = [Param(mlflow_key(k), v) for k, v in record["params"].items()
+                  if mlflow_key(k) not in done_params]
         metrics = [Metric(mlflow_key(k), v, ts, 0) for k, v in record["metrics"].items()]
         metrics += [Metric(mlflow_key(k), v, ts, int(step))  # curves: one point per epoch
-                    for k, points in record.get("steps", {}).items() for step, v in points]
+                    for k, points in record.get("steps", {}).items() for step, v in points
+                    if (mlflow_key(k), int(step)) not in done_steps]
         for i in range(0, max(len(params), len(metrics)), 100):
             client.log_batch(rid, metrics=metrics[i:i + 100], params=params[i:i + 100])
         for art in record["artifacts"]:
             art = Path(root, art)  # a queued copy's path is relative to the checkout
             if art.is_file() and art.stat().st_size < 20_000_000:
                 client.log_artifact(rid, str(art))
-        client.set_terminated(rid)
+        _log_inputs(client, rid, record.get("inputs") or [])
     except Exception:
-        # The caller queues the whole record; a half-logged run would sit next to the synced one.
-        with contextlib.suppress(Exception):
-            client.delete_run(rid)
+        # The caller queues the whole record; a half-logged new run would sit next to the
+        # synced one (a live run is kept: the sync completes it).
+        if new_run:
+            with contextlib.suppress(Exception):
+                client.delete_run(rid)
         raise
+    if record.get("models"):
+        _log_models(uri, rid, record["models"], root)
+    client.set_terminated(rid)
     return rid
+
+
+def _log_inputs(client, rid: str, inputs: list[dict]) -> None:
+    if not inputs:
+        return
+    from mlflow.entities import Dataset, DatasetInput, InputTag
+
+    # source type "local" with a {"uri": ...} source: what MLflow's own local datasets record
+    datasets = [DatasetInput(Dataset(name=d["name"], digest=d["digest"], source_type="local",
+                                     source=json.dumps({"uri": d["path"]})),
+                             [InputTag("mlflow.data.context", "input")]) for d in inputs]
+    client.log_inputs(rid, datasets=datasets)
+
+
+def _log_models(uri: str, rid: str, models: dict, root: Path) -> None:
+    """The stage's models as MLflow models, registered (zhpipe.serving). A failure warns: the
+    run and its numbers stand without them."""
+    try:
+        if not settings(root).log_models:
+            return
+        import importlib
+        import tempfile
+
+        import mlflow
+
+        # not an import statement: serving reaches every model's code, and what MLflow keeps
+        # of a run is no stage output (tests/dag walks imports for the stages' code deps)
+        serving = importlib.import_module("zhpipe.serving")
+
+        specs = serving.specs(models["stage"], models["folder"])
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        mlflow.set_tracking_uri(uri)
+        with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(run_id=rid):
+            for spec in specs:
+                t0 = time.perf_counter()
+                model_uri = serving.log_model(spec, Path(tmp))
+                log.info("MLflow: model %s logged and registered (%s, %.1f s)", spec.name,
+                         model_uri, time.perf_counter() - t0)
+    except Exception as exc:
+        log.warning("MLflow: the models of %s were not logged (%s: %s)", models.get("stage"),
+                    type(exc).__name__, exc)
 
 
 def sync_pending(root: Path | None = None) -> tuple[int, int]:

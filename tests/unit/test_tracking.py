@@ -249,3 +249,129 @@ def test_a_queued_training_run_syncs_its_curves_with_steps(store, monkeypatch):
     assert tracking.sync_pending(store) == (1, 0)
     (run,) = _runs(uri)
     assert sorted(_history(uri, run.info.run_id, "ner.dev")) == [(1, 0.8), (2, 0.9), (3, 0.92)]
+
+
+def _client(uri):
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(uri)
+
+
+def test_a_stage_run_is_live_while_the_stage_runs(store):
+    """Created when the stage starts (RUNNING), params at once, each epoch as it ends; the end
+    of the stage completes the same run without logging anything twice."""
+    from zhpipe.params import Section
+
+    class P(Section):
+        k: int = 1
+        lr: float = 0.01
+
+    uri = tracking.tracking_uri(store)
+    rid = tracking.open_stage_run("train_ner", store)
+    run = _client(uri).get_run(rid)
+    assert run.info.status == "RUNNING" and run.data.tags["zhpipe.stage"] == "train_ner"
+    tracking.note_params(P())
+    assert _client(uri).get_run(rid).data.params == {"k": "1", "lr": "0.01"}
+    with tracking.curve("ner"):
+        for row in _TRAINING["ner"]["history"][:2]:
+            tracking.log_epoch(row)
+        with tracking.curve(None):  # e.g. a jackknife fold: not the stage's curve
+            tracking.log_epoch({"epoch": 1, "loss": 99.0})
+    assert sorted(_history(uri, rid, "ner.loss")) == [(1, 9.5), (2, 1.5)]  # while it runs
+    assert _client(uri).get_run(rid).info.status == "RUNNING"
+    with tracking.curve("ner"):
+        tracking.log_epoch(_TRAINING["ner"]["history"][2])
+    tracking.record_stage("train_ner", P(), _TRAINING, store / "reports/metrics/train_ner.json",
+                          root=store)
+    (run,) = _runs(uri)
+    assert run.info.run_id == rid and run.info.status == "FINISHED"
+    assert sorted(_history(uri, rid, "ner.loss")) == [(1, 9.5), (2, 1.5), (3, 0.5)]  # once each
+    assert run.data.metrics["ner.f1"] == 0.9 and run.data.params == {"k": "1", "lr": "0.01"}
+    tracking.log_epoch({"epoch": 4, "loss": 1.0})  # no live run any more: nothing happens
+
+
+def test_a_stage_that_fails_closes_its_run_failed_with_the_error(store, monkeypatch):
+    from zhpipe import stagerun
+    from zhpipe.errors import UserError
+
+    monkeypatch.setenv("DVC_ROOT", str(store))
+
+    def main(_argv):
+        raise UserError("params.yaml: train_ner.lr: not a number")
+
+    with pytest.raises(SystemExit) as exc:
+        stagerun.run("train_ner", main)
+    assert exc.value.code == 2
+    (run,) = _runs(tracking.tracking_uri(store))
+    assert run.info.status == "FAILED"
+    assert run.data.tags["zhpipe.error"] == "params.yaml: train_ner.lr: not a number"
+
+
+def test_a_run_queued_mid_stage_is_completed_by_sync(store, monkeypatch):
+    """The server goes away after the stage started: the record names the live run, and the
+    sync completes that run instead of making a second one."""
+    uri = tracking.tracking_uri(store)
+    rid = tracking.open_stage_run("train_ner", store)
+    with tracking.curve("ner"):
+        tracking.log_epoch(_TRAINING["ner"]["history"][0])
+    real = tracking.log_record
+
+    def down(record, root):
+        raise ConnectionError("server went away")
+
+    monkeypatch.setattr(tracking, "log_record", down)
+    tracking.record_stage("train_ner", {"k": 1}, _TRAINING,
+                          store / "reports/metrics/train_ner.json", root=store)
+    (queued,) = (store / tracking.PENDING_DIR).glob("*.json")
+    assert json.loads(queued.read_text())["live_run_id"] == rid
+    monkeypatch.setattr(tracking, "log_record", real)
+    assert tracking.sync_pending(store) == (1, 0)
+    (run,) = _runs(uri)
+    assert run.info.run_id == rid and run.info.status == "FINISHED"
+    assert sorted(_history(uri, rid, "ner.loss")) == [(1, 9.5), (2, 1.5), (3, 0.5)]
+
+
+def test_system_metrics_are_sampled_on_the_live_run(store):
+    (store / "params.yaml").write_text("tracking:\n  system_metrics_interval_s: 0.2\n")
+    import time
+
+    rid = tracking.open_stage_run("train_seg", store)
+    time.sleep(1.5)
+    tracking.record_stage("train_seg", {}, {"f1": 1.0}, store / "reports/metrics/train_seg.json",
+                          root=store)
+    keys = set(_client(tracking.tracking_uri(store)).get_run(rid).data.metrics)
+    assert "system/cpu_utilization_percentage" in keys and \
+        "system/system_memory_usage_megabytes" in keys, keys
+
+
+def test_inputs_are_logged_as_datasets_with_their_dvc_hash(store):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    folder = store / "data/prepared/x"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("一\n")
+    (folder / "sub/b.txt").write_text("二\n")
+    (store / "raw.txt").write_text("三\n")
+    (store / "params.yaml").write_text(yaml.safe_dump({"prepare": {"corpora": {"x": {}}}}))
+    (store / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"prepare": {
+        "foreach": "${prepare.corpora}",
+        "do": {"cmd": "true", "deps": ["src/zhpipe/a.py", "stages/p.py",
+                                       "data/prepared/${key}", "raw.txt", "missing.txt"]}}}}))
+    assert tracking.stage_inputs("prepare@x", store) == ["data/prepared/${key}".replace(
+        "${key}", "x"), "raw.txt", "missing.txt"]
+    # the same hashes as DVC's own (dvc add)
+    dvc = str(Path(sys.executable).with_name("dvc"))
+    subprocess.run([dvc, "init", "--no-scm", "-q"], cwd=store, check=True)
+    subprocess.run([dvc, "add", "-q", "data/prepared/x", "raw.txt"], cwd=store, check=True)
+    want = {p: yaml.safe_load((store / f"{p}.dvc").read_text())["outs"][0]["md5"]
+            for p in ("data/prepared/x", "raw.txt")}
+    assert {p: tracking.dvc_hash(store / p) for p in want} == want
+    tracking.record_stage("prepare@x", {}, {"n": 1}, store / "reports/metrics/prepare/x.json",
+                          root=store)
+    (run,) = _runs(tracking.tracking_uri(store))
+    got = {d.dataset.name: d.dataset.digest for d in run.inputs.dataset_inputs}
+    assert got == want  # the missing dep is left out

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zhpipe import tracking
 from zhpipe.cloze.data import (
     ReadStats,
     accuracy,
@@ -36,9 +37,22 @@ def top_frequency(item, exclude) -> str:
     return Counter(cands).most_common(1)[0][0] if cands else ""
 
 
+def _train_member(p: ReaderParams, train, dev, vocab, init, stories, member: int):
+    """One reader of the ensemble (members differ by their seed)."""
+    from zhpipe.cloze.reader import train_reader
+
+    return train_reader(
+        train, dev, vocab, dim=p.dim, units=p.units, dropout=p.dropout, max_doc=p.max_doc,
+        tokens_per_batch=p.tokens_per_batch, encoder=p.encoder, dilations=p.dilations,
+        freeze_embeddings=p.freeze_embeddings, gated_attention=p.gated_attention,
+        learning_rate=p.learning_rate, lr_decay=p.lr_decay, epochs=p.epochs,
+        patience=p.patience, seed=p.seed + member, init=init,
+        second=stories, second_epochs=p.story_epochs, second_learning_rate=p.story_learning_rate)
+
+
 def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out: Path) -> dict:
     """Train the reader on the items, save it in ``out``, score it on CMRC 2017 validation."""
-    from zhpipe.cloze.reader import Ensemble, WordVocab, best, train_reader
+    from zhpipe.cloze.reader import Ensemble, WordVocab, best
     from zhpipe.embeddings.io import load_npz
 
     train, dev = read_items(items, TRAIN), read_items(items, DEV)
@@ -60,13 +74,8 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
     stories = [it for it in train if it.qid.startswith(STORY_QID)]
     readers, infos = [], []
     for member in range(p.ensemble):  # members differ by their seed
-        reader, info = train_reader(
-            train, dev, vocab, dim=p.dim, units=p.units, dropout=p.dropout, max_doc=p.max_doc,
-            tokens_per_batch=p.tokens_per_batch, encoder=p.encoder, dilations=p.dilations,
-            freeze_embeddings=p.freeze_embeddings, gated_attention=p.gated_attention,
-            learning_rate=p.learning_rate, lr_decay=p.lr_decay, epochs=p.epochs,
-            patience=p.patience, seed=p.seed + member, init=init,
-            second=stories, second_epochs=p.story_epochs, second_learning_rate=p.story_learning_rate)
+        with tracking.curve("reader" if member == 0 else None):  # the first member's curve
+            reader, info = _train_member(p, train, dev, vocab, init, stories, member)
         reader.save(out, member, p.ensemble)
         readers.append(reader)
         infos.append(info)

@@ -42,6 +42,7 @@ import numpy as np
 from keras import ops
 from tqdm import tqdm
 
+from zhpipe import tracking
 from zhpipe.cloze.data import BLANK, ClozeItem
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.layers import AttentionSum, BlankQuery, GatedAttention, GatedConv1D
@@ -447,8 +448,11 @@ def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: Wo
             pred = reader.answer(dev)
             acc = float(np.mean([p == it.answer for p, it in zip(pred, dev, strict=True)])) \
                 if dev else 0.0
-            history.append({"phase": phase, "epoch": epoch + 1, "loss": float(np.mean(losses)),
+            # epoch: counted over both phases (the curve's x); phase_epoch: within the phase
+            history.append({"phase": phase, "epoch": len(history) + 1,
+                            "phase_epoch": epoch + 1, "loss": float(np.mean(losses)),
                             "dev_accuracy": round(100 * acc, 2)})
+            tracking.log_epoch(history[-1])
             log.info("reader %s epoch %d: loss %.4f, dev accuracy %.2f%%", phase, epoch + 1,
                      history[-1]["loss"], 100 * acc)
             if stopper.update(acc):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zhpipe import tracking
 from zhpipe.corpus.text import CorpusError
 from zhpipe.couplet.baselines import floors
 from zhpipe.couplet.data import CharVocab, read_pairs
@@ -66,11 +67,12 @@ def split_pairs(p: CoupletParams, couplet: Path) -> Split:
 def train_kind(p: CoupletParams, kind: str, split: Split, max_seconds: float | None = None
                ) -> tuple[Couplet, dict]:
     """Train one model with the params' settings on ``split``."""
-    return train_couplet(
-        kind, split.train, split.dev, split.vocab, dim=p.dim, dilations=p.dilations,
-        dropout=p.dropout, heads=p.heads, tokens_per_batch=p.tokens_per_batch,
-        learning_rate=p.learning_rate, epochs=p.epochs, patience=p.patience, seed=p.seed,
-        max_len=p.max_len, distinct=p.distinct, no_copy=p.no_copy, max_seconds=max_seconds)
+    with tracking.curve(kind):
+        return train_couplet(
+            kind, split.train, split.dev, split.vocab, dim=p.dim, dilations=p.dilations,
+            dropout=p.dropout, heads=p.heads, tokens_per_batch=p.tokens_per_batch,
+            learning_rate=p.learning_rate, epochs=p.epochs, patience=p.patience, seed=p.seed,
+            max_len=p.max_len, distinct=p.distinct, no_copy=p.no_copy, max_seconds=max_seconds)
 
 
 def score_model(model: Couplet, split: Split, beam: int) -> tuple[list[str], dict]:

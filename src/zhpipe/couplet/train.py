@@ -13,6 +13,7 @@ import keras
 import numpy as np
 from tqdm import tqdm
 
+from zhpipe import tracking
 from zhpipe.couplet.data import (
     PAD,
     CharVocab,
@@ -150,6 +151,7 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
         dev_loss = _dev_loss(model, kind, dev_up, dev_lo, dev_batches)
         history.append({"epoch": epoch + 1, "loss": float(np.average(losses, weights=weights)),
                         "dev_loss": dev_loss, "seconds": round(seconds, 1)})
+        tracking.log_epoch(history[-1])
         log.info("%s epoch %d: loss %.4f, dev loss %.4f", kind, epoch + 1,
                  history[-1]["loss"], dev_loss)
         if stopper.update(dev_loss):

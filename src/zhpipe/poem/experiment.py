@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zhpipe import tracking
 from zhpipe.corpus.text import CorpusError
 from zhpipe.poem import baselines, form, vae
 from zhpipe.poem.params import PoemParams
@@ -51,12 +52,13 @@ def run_form(p: PoemParams, chars: int, prepared: Path, out: Path) -> dict:
                                                          replace=False))]
     log.info("poem%d: %d training couplets (of %d), %d dev, %d test", chars, len(train),
              len(train_all), len(dev), len(test))
-    writer, info = vae.train(
-        train, dev, chars, dim=p.dim, latent=p.latent, encoder_convs=p.encoder_convs,
-        decoder_convs=p.decoder_convs, dropout=p.dropout, min_count=p.min_count,
-        batch_size=p.batch_size, learning_rate=p.learning_rate, epochs=p.epochs,
-        patience=p.patience, kl_warmup_steps=p.kl_warmup_steps, free_bits=p.free_bits,
-        seed=p.seed, max_seconds=p.max_minutes * 60 if p.max_minutes else None)
+    with tracking.curve(f"forms.{chars}.train"):
+        writer, info = vae.train(
+            train, dev, chars, dim=p.dim, latent=p.latent, encoder_convs=p.encoder_convs,
+            decoder_convs=p.decoder_convs, dropout=p.dropout, min_count=p.min_count,
+            batch_size=p.batch_size, learning_rate=p.learning_rate, epochs=p.epochs,
+            patience=p.patience, kl_warmup_steps=p.kl_warmup_steps, free_bits=p.free_bits,
+            seed=p.seed, max_seconds=p.max_minutes * 60 if p.max_minutes else None)
     writer.save(out / f"poem{chars}")
 
     test_ids = np.stack([writer.vocab.encode(vae.strip(c, chars)) for c in test])

@@ -28,6 +28,7 @@ from keras import ops
 from tqdm import tqdm
 
 import zhpipe.layers  # noqa: F401  (registers the custom layers for loading)
+from zhpipe import tracking
 from zhpipe.couplet.data import CharVocab
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.layers import GatedConv1D, GaussianSample
@@ -229,6 +230,7 @@ def train(train_lines: Sequence[str], dev_lines: Sequence[str], chars: int, *, d
                         "dev_neg_elbo_nats": dev_metrics["neg_elbo_nats"],
                         "active_units": dev_metrics["active_units"],
                         "beta": round(beta, 3), "seconds": round(seconds, 1)})
+        tracking.log_epoch(history[-1])
         log.info("poem%d epoch %d: loss %.3f, dev recon %.3f + KL %.3f nats, %d active units",
                  chars, epoch + 1, history[-1]["loss"], dev_metrics["recon_nats"],
                  dev_metrics["kl_nats"], dev_metrics["active_units"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zhpipe import tracking
 from zhpipe.evaluation.entities import entity_scores
 from zhpipe.tagging.data import NER_TAGS
 from zhpipe.tagging.features import TRAIN_TAGS, lexicon_features, model_kw, read_pos, settings
@@ -36,9 +37,10 @@ def run_names(p: NerParams, pd1998: Path, seg_folder: Path, lexicon: Path, out: 
     def dev_f1(tagger):
         return entity_scores([t for _, t, _ in dev], tagger.tag([c for c, _, _ in dev]))["f1"]
 
-    ner, info = train_tagger(texts, [t for _, t, _ in ner_train], NER_TAGS, lex, dev_f1,
-                             epochs=p.epochs, patience=p.patience, segmenter=segmenter,
-                             train_seg_tags=seg_tags, **model_kw(p))
+    with tracking.curve("ner"):
+        ner, info = train_tagger(texts, [t for _, t, _ in ner_train], NER_TAGS, lex, dev_f1,
+                                 epochs=p.epochs, patience=p.patience, segmenter=segmenter,
+                                 train_seg_tags=seg_tags, **model_kw(p))
     ner.save(out, "ner")
     scores = entity_scores([t for _, t, _ in test], ner.tag([c for c, _, _ in test]))
     return {**settings(p, dict_info),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from zhpipe import tracking
 from zhpipe.evaluation.segmentation import read_oov_marks, score_segmentation
 from zhpipe.fsutil import write_lines
 from zhpipe.tagging.data import SEG_TAGS, bmes_to_words, segmentation_corpus, words_to_bmes
@@ -27,8 +28,10 @@ def run_segmenter(p: SegParams, pd1998: Path, sighan: Path, lexicon: Path, out: 
         pred = [bmes_to_words("".join(s), t) for s, t in zip(dev, tags, strict=True)]
         return score_segmentation(dev, pred).f1
 
-    seg, info = train_tagger(["".join(s) for s in train], [words_to_bmes(s) for s in train],
-                             SEG_TAGS, lex, dev_f1, epochs=p.epochs, patience=p.patience, **kw)
+    with tracking.curve("seg"):
+        seg, info = train_tagger(["".join(s) for s in train], [words_to_bmes(s) for s in train],
+                                 SEG_TAGS, lex, dev_f1, epochs=p.epochs, patience=p.patience,
+                                 **kw)
     seg.save(out, "seg")
     metrics: dict = {**settings(p, dict_info), **score_sighan(seg, sighan, train_vocab)}
     metrics["seg"] = {**{k: v for k, v in info.items() if k != "history"},

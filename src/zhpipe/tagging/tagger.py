@@ -13,6 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from zhpipe import tracking
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.layers import CRF, PadMask
 from zhpipe.tagging.crf import bio_constraints, bmes_constraints, viterbi_numpy
@@ -328,6 +329,7 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
                 v.assign(np.array(v.numpy()))  # buffers, which the next step would donate twice
         dev = score(tagger)
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "dev": dev})
+        tracking.log_epoch(history[-1])
         log.info("epoch %d: loss %.4f, dev %.4f", epoch + 1, history[-1]["loss"], dev)
         stop = stopper.update(dev)
         if raw is not None:
