@@ -7,9 +7,12 @@ the training run's step metrics (points per curve), the screenshot paths. Run af
 (``make run``); ``--store`` names another project's ``mlflow.db``.
 
 Screenshots: ``reports/ui/mlflow_runs.png`` (the experiment's runs table),
-``reports/ui/mlflow_run_<stage>.png`` (the run's model-metrics tab) and
+``reports/ui/mlflow_run_<stage>.png`` (the run's model-metrics tab),
 ``reports/ui/mlflow_curve_<stage>.png`` (MLflow's metric page: the run's training curves over
-steps).
+steps), ``reports/ui/mlflow_overview_<stage>.png`` (the run's overview: its datasets and logged
+models), ``reports/ui/mlflow_system_<stage>.png`` (its system metrics),
+``reports/ui/mlflow_models.png`` (the model registry) and ``reports/ui/mlflow_model_<name>.png``
+(the latest version of the stage's registered model, with its signature).
 """
 
 from __future__ import annotations
@@ -88,7 +91,14 @@ def main() -> None:
     if run is None:
         sys.exit(f"no run of stage {args.stage} in {args.store}")
     curves = {k: len(client.get_metric_history(run.info.run_id, k)) for k in run.data.metrics}
-    curves = {k: n for k, n in curves.items() if n > 1}
+    curves = {k: n for k, n in curves.items() if n > 1 and not k.startswith("system/")}
+    system = sorted(k for k in run.data.metrics if k.startswith("system/"))
+    datasets = [d.dataset.name for d in run.inputs.dataset_inputs]
+    registered = sorted(m.name for m in client.search_registered_models())
+    versions = {m: max(int(v.version) for v in client.search_model_versions(f"name='{m}'"))
+                for m in registered}
+    own_model = next((v.name for v in client.search_model_versions(
+        f"run_id='{run.info.run_id}'")), None)
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri,
@@ -115,6 +125,18 @@ def main() -> None:
                    f"&metric={q(json.dumps(key))}&experiments={q(json.dumps([exp.experiment_id]))}"
                    f"&plot_metric_keys={q(json.dumps(sorted(curves)))}&x_axis=step&{ml}",
                    curve_png)
+        run_url = f"{base}/#/experiments/{exp.experiment_id}/runs/{run.info.run_id}"
+        overview_png = args.out / f"mlflow_overview_{args.stage}.png"
+        overview = render(f"{run_url}?{ml}", overview_png)
+        system_png = args.out / f"mlflow_system_{args.stage}.png"
+        render(f"{run_url}/system-metrics?{ml}", system_png)
+        models_png = args.out / "mlflow_models.png"
+        models_page = render(f"{base}/#/models", models_png)
+        model_png, model_page = None, ""
+        if own_model:
+            model_png = args.out / f"mlflow_model_{own_model}.png"
+            model_page = render(f"{base}/#/models/{own_model}/versions/{versions[own_model]}",
+                                model_png)
         seconds = time.perf_counter() - t0
     finally:
         proc.terminate()
@@ -129,7 +151,14 @@ def main() -> None:
         "stages_in_runs_table": len(shown), "genai_overview_shown": "Traces" in page
         and "Runs" not in page, "run": args.stage, "curves_with_several_points": curves,
         "curve_names_on_run_page": [k for k in curves if k in run_page],
-        "screenshots": [str(p) for p in (runs_png, run_png, curve_png) if p],
+        "system_metrics": system, "datasets": datasets,
+        "datasets_on_overview": [d for d in datasets if d in overview],
+        "registered_models": versions,
+        "registered_models_on_models_page": [m for m in registered if m in models_page],
+        "run_model": own_model, "run_model_page_shows_signature": "string" in model_page
+        or "Schema" in model_page,
+        "screenshots": [str(p) for p in (runs_png, run_png, curve_png, overview_png, system_png,
+                                         models_png, model_png) if p],
         "browser_seconds": round(seconds, 1),
     }, ensure_ascii=False))
 

@@ -77,9 +77,9 @@ def _expand(root: Path, dep: str, produced: set[str]) -> list[str]:
         return inside
     if not path.is_dir():
         return [dep]
-    files = sorted(
-        p.relative_to(root).as_posix() for p in path.rglob("*")
-        if p.is_file() and not any(s in p.as_posix() for s in _SKIP))
+    files = sorted(  # a folder outside the project (a user's corpus): absolute paths
+        (p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p))
+        for p in path.rglob("*") if p.is_file() and not any(s in p.as_posix() for s in _SKIP))
     return files or [dep]
 
 

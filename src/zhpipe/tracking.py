@@ -448,6 +448,11 @@ def curve(name: str | None):
         _CURVE.pop()
 
 
+def current_curve() -> str | None:
+    """The curve that :func:`log_epoch` logs to now (None: none)."""
+    return _CURVE[-1] if _CURVE else None
+
+
 def log_epoch(row: dict) -> None:
     """Log one epoch's numbers (a history row with an ``epoch``) to the live run, now."""
     if _LIVE is None or _LIVE.broken or not _CURVE or _CURVE[-1] is None:

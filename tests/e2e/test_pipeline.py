@@ -18,7 +18,11 @@ STAGES = {f"{s}@{d}" for s in ("download", "prepare")
           for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "cft", "ca8", "lcsts",
                     "zhwiki", "poetry")} | {
     "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "eval_word2vec", "train_seg", "train_ner",
-    "train_couplet", "cloze_items", "cloze_vectors", "train_cloze", "train_poem", "report"}
+    "train_couplet", "cloze_items", "cloze_vectors", "train_cloze", "train_poem", "report",
+    "ingest@demo", "own_corpus@demo"}
+#: What each training stage registers in MLflow (zhpipe.serving).
+MODELS = {"zhpipe-segmenter", "zhpipe-names", "zhpipe-couplet", "zhpipe-couplet-tagger",
+          "zhpipe-cloze", "zhpipe-poem5", "zhpipe-poem7"}
 
 
 def _copy_project(dest: Path) -> None:
@@ -78,6 +82,18 @@ def _use_every_model_from_a_fresh_process(proj, env):
         assert [len(x) for x in poems.split()] == [2 * int(chars) + 2] * 3, poems
     word = (proj / "data/word2vec/vocab.tsv").read_text(encoding="utf-8").split("\t")[0]
     assert _zhpipe(proj, env, "similar", word, "-n", "2").stdout.strip()
+    # the own corpus's outputs: a segmenter that keeps the field's terms whole
+    from zhpipe.corpus.demo import PLANTED
+
+    terms = (proj / "data/own/demo/field_words.txt").read_text(encoding="utf-8").split()
+    term = next(t for t in terms if t in PLANTED)
+    line = f"检修人员更换了{term}。"
+    out = _zhpipe(proj, env, "segment", "--lexicon", "data/own/demo/field_lexicon.tsv",
+                  stdin=line + "\n").stdout.split()
+    assert term in out, out
+    out = _zhpipe(proj, env, "segment", "--model", "crf", "--words",
+                  "data/own/demo/field_words.txt", stdin=line + "\n").stdout.split()
+    assert "".join(out) == line
 
 
 def _a_failed_run_keeps_the_last_good_output(proj, env, params):
@@ -134,8 +150,15 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     proj = tmp_path / "proj"
     _copy_project(proj)
     params = yaml.safe_load((proj / "params.yaml").read_text(encoding="utf-8"))
+    # and a corpus of one's own (catalogue `local`): the made-up field text with planted terms
+    from zhpipe.corpus.demo import field_lines
+
+    (tmp_path / "own").mkdir()
+    (tmp_path / "own" / "grid.txt").write_text("\n".join(field_lines(400)) + "\n",
+                                               encoding="utf-8")
     (proj / "catalogue.yaml").write_text(yaml.safe_dump(
-        {"catalogue": tiny_catalogue(http_server, tmp_path / "mirror")}, allow_unicode=True),
+        {"catalogue": tiny_catalogue(http_server, tmp_path / "mirror"),
+         "local": {"demo": {"path": str(tmp_path / "own")}}}, allow_unicode=True),
         encoding="utf-8")
     params["download"].update(mirror=str(tmp_path / "mirror"), retries=1, timeout_s=5,
                               disabled=[])
@@ -156,6 +179,8 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     params["prepare"]["corpora"]["poetry"].update(dev_fraction=0.2, test_fraction=0.2)
     params["train_poem"].update(dim=8, latent=4, epochs=1, batch_size=8, min_count=1,
                                 samples=20, report_samples=3, interpolation_steps=3)
+    # the general text is 74 characters here: smoothing caps every ratio near e^1
+    params["own_corpus"].update(min_log_ratio=0.0, vector_dim=8, vector_epochs=1)
     (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MLFLOW_", "ZHPIPE_", "DVC_"))}
@@ -195,6 +220,18 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     assert {r.data.tags["mlflow.parentRunId"] for r in stage_runs} == parents
     metrics = next(r for r in stage_runs if r.data.tags["zhpipe.stage"] == "prepare@couplet")
     assert metrics.data.metrics["files.test.tsv.sentences"] == 2
+    # live runs, completed; the data each read as datasets; the models registered
+    assert {r.info.status for r in stage_runs} == {"FINISHED"}
+    seg_run = next(r for r in stage_runs if r.data.tags["zhpipe.stage"] == "train_seg")
+    assert "data/prepared/pd1998" in {d.dataset.name for d in seg_run.inputs.dataset_inputs}
+    assert any(k.startswith("seg.") for k in seg_run.data.metrics)
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{proj / 'mlflow.db'}")
+    assert {m.name for m in client.search_registered_models()} == MODELS
+    own = json.loads((proj / "reports/metrics/own_corpus/demo.json").read_text())
+    assert own["terms"]["count"] > 0 and "crf_field_flags" in own["kept_whole"]
+    assert "Your own corpora" in page
 
     _use_every_model_from_a_fresh_process(proj, env)
     _a_failed_run_keeps_the_last_good_output(proj, env, params)
@@ -225,7 +262,7 @@ def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
     ran = set(re.findall(r"Running stage '([^']+)'", out))
     assert "prepare@pd1998" in ran and ran <= {
         "prepare@pd1998", "mine_words", "word2vec", "train_seg", "train_ner", "cloze_items",
-        "cloze_vectors", "train_cloze", "report"}
+        "cloze_vectors", "train_cloze", "report", "own_corpus@demo"}
     assert (proj / "data/mine_words/lexicon.tsv").read_bytes() == lexicon
     dvc_runs = [r for r in _mlflow_runs(proj) if r.data.tags.get("zhpipe.runner") == "dvc"]
     assert {r.data.tags["zhpipe.stage"] for r in dvc_runs} == ran

@@ -40,12 +40,12 @@ from pathlib import Path
 import keras
 import numpy as np
 from keras import ops
-from tqdm import tqdm
 
 from zhpipe import tracking
 from zhpipe.cloze.data import BLANK, ClozeItem
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.layers import AttentionSum, BlankQuery, GatedAttention, GatedConv1D
+from zhpipe.progress import progress
 
 log = logging.getLogger(__name__)
 PAD, UNK, BLANK_ID = 0, 1, 2
@@ -438,9 +438,8 @@ def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: Wo
         for epoch in range(n_epochs):
             t0 = time.perf_counter()
             losses = []
-            for b in tqdm(rng.permutation(len(batches)),
-                          desc=f"reader {phase} epoch {epoch + 1}/{n_epochs}", unit="batch",
-                          mininterval=10, disable=None):
+            for b in progress(rng.permutation(len(batches)),
+                              f"reader {phase} epoch {epoch + 1}/{n_epochs}", "batch"):
                 x, y = batches[b]
                 losses.append(float(np.asarray(model.train_on_batch(x, y))))
                 seen += len(y)

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import requests
-from tqdm.auto import tqdm
 
 from zhpipe.corpus.checksum import ChecksumMismatch, sha256_file, sri_sha512
+from zhpipe.progress import Progress
 
 log = logging.getLogger(__name__)
 _CHUNK = 1 << 16
@@ -60,8 +60,8 @@ def _one_attempt(url: str, part: Path, timeout: float, progress: bool) -> None:
         length = resp.headers.get("Content-Length")
         expected = have + int(length) if length is not None else None
         got = have
-        bar = tqdm(total=expected, initial=have, unit="B", unit_scale=True, unit_divisor=1024,
-                   desc=Path(url).name[:40], disable=not progress, leave=False)
+        # a bar on a terminal; otherwise a log line every 30 s (zhpipe.progress)
+        bar = Progress(expected, Path(url).name[:40], "B", initial=have, tty=progress)
         try:
             with open(part, mode) as fh:
                 for chunk in resp.iter_content(_CHUNK):

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from tqdm import tqdm
 
 from zhpipe import tracking
 from zhpipe.couplet.data import (
@@ -33,6 +32,7 @@ from zhpipe.couplet.models import (
     shift_right,
 )
 from zhpipe.earlystop import EarlyStopping
+from zhpipe.progress import progress
 
 log = logging.getLogger(__name__)
 KINDS = ("tagger", "seq2seq")
@@ -135,8 +135,8 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
         t0 = time.perf_counter()
         losses, weights = [], []
         mark = len(batches) // 10  # steady state: the pass after its first 10% of batches
-        for b, (n, ids) in enumerate(tqdm(batches, desc=f"{kind} epoch {epoch + 1}/{epochs}",
-                                          unit="batch", mininterval=10, disable=None)):
+        for b, (n, ids) in enumerate(progress(batches, f"{kind} epoch {epoch + 1}/{epochs}",
+                                              "batch")):
             if b == mark:
                 t_mark, steady_pairs = time.perf_counter(), 0
             if b >= mark:

@@ -25,13 +25,13 @@ from pathlib import Path
 import keras
 import numpy as np
 from keras import ops
-from tqdm import tqdm
 
 import zhpipe.layers  # noqa: F401  (registers the custom layers for loading)
 from zhpipe import tracking
 from zhpipe.couplet.data import CharVocab
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.layers import GatedConv1D, GaussianSample
+from zhpipe.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -212,8 +212,7 @@ def train(train_lines: Sequence[str], dev_lines: Sequence[str], chars: int, *, d
         t0 = time.perf_counter()
         total, n = 0.0, 0
         batches = range(0, len(order) - batch_size + 1, batch_size)  # full batches: one shape
-        for b in tqdm(batches, desc=f"poem{chars} epoch {epoch + 1}/{epochs}", unit="batch",
-                      mininterval=10, disable=None):
+        for b in progress(batches, f"poem{chars} epoch {epoch + 1}/{epochs}", "batch"):
             beta = min(1.0, (steps + 1) / kl_warmup_steps) if kl_warmup_steps > 0 else 1.0
             xb = x[order[b:b + batch_size]]
             out = trainer.train_on_batch([xb, np.full((batch_size, 1), beta, np.float32)],

@@ -16,6 +16,7 @@ from keras import ops
 from zhpipe import tracking
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.layers import CRF, PadMask
+from zhpipe.progress import progress
 from zhpipe.tagging.crf import bio_constraints, bmes_constraints, viterbi_numpy
 from zhpipe.tagging.data import (
     LEX_LENGTHS,
@@ -318,7 +319,8 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
     for epoch in range(epochs):
         t0 = time.perf_counter()
         losses = [float(np.asarray(model.train_on_batch(*data[i])))
-                  for i in range(len(data))]
+                  for i in progress(range(len(data)), f"{tracking.current_curve() or 'tagger'} "
+                                    f"epoch {epoch + 1}/{epochs}", "batch")]
         data.on_epoch_end()
         t_train += time.perf_counter() - t0
         raw = None
