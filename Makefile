@@ -46,6 +46,7 @@ bench: venv
 ui: venv
 	$(BIN)/zhpipe tracking uri  # in a copied checkout, points the store's artefact paths here
 	@echo "open http://127.0.0.1:5000/#/?workflowType=machine_learning (the UI's Model training mode: runs, curves)"
+	@echo "     http://127.0.0.1:5000/#/models (the registered models: zhpipe-segmenter, ...)"
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db
 
 # Regenerate the lock after editing requirements/requirements.in (needs uv: pip install uv).

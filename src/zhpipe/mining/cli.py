@@ -113,14 +113,14 @@ def _segmenter(args):
         from zhpipe.mining.conventions import with_conventions
 
         counts = read_lexicon_counts(lexicon)
-        if args.words:
+        if getattr(args, "words", None):
             counts = with_words(counts, _words(args.words))
         return with_conventions(UnigramSegmenter.from_counts(counts).segment_lines, counts,
                                 args.convention or [])
     from zhpipe.tagging.data import bmes_to_words
 
     tagger = _tagger(args.crf_dir, "seg")
-    if args.words:
+    if getattr(args, "words", None):
         tagger = tagger.with_words(_words(args.words))
 
     def segment(lines):
