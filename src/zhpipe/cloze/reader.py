@@ -436,21 +436,24 @@ def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: Wo
                                                           clipnorm=5.0),
                           loss=attention_sum_loss)
         for epoch in range(n_epochs):
-            t0 = time.perf_counter()
+            t0, seen_before = time.perf_counter(), seen
             losses = []
             for b in progress(rng.permutation(len(batches)),
                               f"reader {phase} epoch {epoch + 1}/{n_epochs}", "batch"):
                 x, y = batches[b]
                 losses.append(float(np.asarray(model.train_on_batch(x, y))))
                 seen += len(y)
-            t_train += time.perf_counter() - t0
+            epoch_seconds = time.perf_counter() - t0
+            t_train += epoch_seconds
             pred = reader.answer(dev)
             acc = float(np.mean([p == it.answer for p, it in zip(pred, dev, strict=True)])) \
                 if dev else 0.0
             # epoch: counted over both phases (the curve's x); phase_epoch: within the phase
             history.append({"phase": phase, "epoch": len(history) + 1,
                             "phase_epoch": epoch + 1, "loss": float(np.mean(losses)),
-                            "dev_accuracy": round(100 * acc, 2)})
+                            "dev_accuracy": round(100 * acc, 2),
+                            "items_per_sec": round((seen - seen_before) /
+                                                   max(epoch_seconds, 1e-9), 1)})
             tracking.log_epoch(history[-1])
             log.info("reader %s epoch %d: loss %.4f, dev accuracy %.2f%%", phase, epoch + 1,
                      history[-1]["loss"], 100 * acc)

@@ -150,7 +150,8 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
         seen += len(up)
         dev_loss = _dev_loss(model, kind, dev_up, dev_lo, dev_batches)
         history.append({"epoch": epoch + 1, "loss": float(np.average(losses, weights=weights)),
-                        "dev_loss": dev_loss, "seconds": round(seconds, 1)})
+                        "dev_loss": dev_loss, "seconds": round(seconds, 1),
+                        "pairs_per_sec": round(len(up) / max(seconds, 1e-9))})
         tracking.log_epoch(history[-1])
         log.info("%s epoch %d: loss %.4f, dev loss %.4f", kind, epoch + 1,
                  history[-1]["loss"], dev_loss)

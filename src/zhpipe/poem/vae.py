@@ -228,7 +228,8 @@ def train(train_lines: Sequence[str], dev_lines: Sequence[str], chars: int, *, d
                         "dev_kl_nats": dev_metrics["kl_nats"],
                         "dev_neg_elbo_nats": dev_metrics["neg_elbo_nats"],
                         "active_units": dev_metrics["active_units"],
-                        "beta": round(beta, 3), "seconds": round(seconds, 1)})
+                        "beta": round(beta, 3), "seconds": round(seconds, 1),
+                        "couplets_per_sec": round(n * batch_size / max(seconds, 1e-9))})
         tracking.log_epoch(history[-1])
         log.info("poem%d epoch %d: loss %.3f, dev recon %.3f + KL %.3f nats, %d active units",
                  chars, epoch + 1, history[-1]["loss"], dev_metrics["recon_nats"],

@@ -322,7 +322,8 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
                   for i in progress(range(len(data)), f"{tracking.current_curve() or 'tagger'} "
                                     f"epoch {epoch + 1}/{epochs}", "batch")]
         data.on_epoch_end()
-        t_train += time.perf_counter() - t0
+        epoch_seconds = time.perf_counter() - t0
+        t_train += epoch_seconds
         raw = None
         if ema:  # score (and keep, if best) the averaged weights
             raw = [np.array(v.numpy()) for v in model.trainable_variables]
@@ -330,7 +331,8 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
             for v in model.trainable_variables:  # JAX: the weights now share the averages'
                 v.assign(np.array(v.numpy()))  # buffers, which the next step would donate twice
         dev = score(tagger)
-        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "dev": dev})
+        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "dev": dev,
+                        "chars_per_sec": round(chars / max(epoch_seconds, 1e-9))})
         tracking.log_epoch(history[-1])
         log.info("epoch %d: loss %.4f, dev %.4f", epoch + 1, history[-1]["loss"], dev)
         stop = stopper.update(dev)
