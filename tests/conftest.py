@@ -269,6 +269,19 @@ def tiny_catalogue(server: Server, mirror: Path) -> dict:
     }
 
 
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A fresh project folder as the working directory: MLflow's default store (mlflow.db) goes
+    there, with no tracking, runner or pipeline variables from the environment."""
+    from zhpipe import tracking
+
+    for var in ("MLFLOW_TRACKING_URI", tracking.ENV_RUNNER, tracking.ENV_PIPELINE,
+                tracking.ENV_PARENT, "DVC_STAGE", "DVC_ROOT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 #: Test files of the Keras models: `make test` runs them again under JAX (``-m keras``).
 KERAS_TEST_FILES = {"test_crf.py", "test_tagger.py", "test_couplet.py", "test_cloze.py",
                     "test_embeddings.py", "test_tagging_segfeatures.py", "test_layers.py",

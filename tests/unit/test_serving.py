@@ -30,15 +30,6 @@ def seg_folder(tmp_path_factory):
     return folder, tagger
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    for var in ("MLFLOW_TRACKING_URI", tracking.ENV_RUNNER, tracking.ENV_PIPELINE,
-                tracking.ENV_PARENT, "DVC_STAGE", "DVC_ROOT"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def test_the_segmenter_is_registered_per_run_and_loads_in_a_fresh_process(store, seg_folder):
     from mlflow.tracking import MlflowClient
 

@@ -5,15 +5,6 @@ import pytest
 from zhpipe import tracking
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    for var in ("MLFLOW_TRACKING_URI", tracking.ENV_RUNNER, tracking.ENV_PIPELINE,
-                tracking.ENV_PARENT, "DVC_STAGE", "DVC_ROOT"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def _runs(uri):
     from mlflow.tracking import MlflowClient
 
