@@ -6,7 +6,8 @@ Prints one JSON line: the experiment's runs and stages, whether the runs table s
 the training run's step metrics (points per curve), the screenshot paths. Run after the pipeline
 (``make run``); ``--store`` names another project's ``mlflow.db``.
 
-Screenshots: ``reports/ui/mlflow_runs.png`` (the experiment's runs table),
+Screenshots: ``reports/ui/mlflow_runs.png`` (the experiment's runs table, the pipeline's parent
+run expanded to show its stage runs),
 ``reports/ui/mlflow_run_<stage>.png`` (the run's model-metrics tab),
 ``reports/ui/mlflow_curve_<stage>.png`` (MLflow's metric page: the run's training curves over
 steps), ``reports/ui/mlflow_overview_<stage>.png`` (the run's overview: its datasets and logged
@@ -70,6 +71,88 @@ def render(url: str, png: Path | None, budget_ms: int = 60000) -> str:
     return out.stdout
 
 
+def render_clicked(url: str, png: Path, click: str | None = None, ready: str | None = None,
+                   wait_s: float = 30.0, search: str | None = None) -> str:
+    """Open ``url`` in Chromium driven over its DevTools protocol (aiohttp's websocket, which
+    DVC's http support brings), wait until an element matches the CSS selector ``ready`` (or
+    ``click``), click every element matching ``click`` (the runs table's expand buttons: MLflow
+    nests the stage runs under the pipeline's parent run, collapsed; a dialog's close button),
+    and, with ``search``, type it into the page's search box (the run page's metric charts),
+    then save a screenshot; return the page's text."""
+    import asyncio
+    import base64
+    import tempfile
+
+    import aiohttp
+
+    port = free_port()
+    profile = tempfile.mkdtemp(prefix="zhpipe-chromium-")
+    proc = subprocess.Popen([browser(), "--headless=new", "--no-sandbox", "--disable-gpu",
+                             "--hide-scrollbars", "--window-size=1600,1000",
+                             f"--remote-debugging-port={port}", f"--user-data-dir={profile}",
+                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    async def drive() -> str:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/json/list") as r:
+                        pages = [t for t in await r.json() if t["type"] == "page"]
+                    if pages:
+                        break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.2)
+            else:
+                raise RuntimeError("Chromium's DevTools did not answer")
+            async with http.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+                n = 0
+
+                async def call(method: str, **params):
+                    nonlocal n
+                    n += 1
+                    await ws.send_json({"id": n, "method": method, "params": params})
+                    async for msg in ws:
+                        data = msg.json()
+                        if data.get("id") == n:
+                            return data.get("result", {})
+                    raise RuntimeError("DevTools closed the connection")
+
+                async def js(expr: str):
+                    res = await call("Runtime.evaluate", expression=expr, returnByValue=True)
+                    return res.get("result", {}).get("value")
+
+                await call("Page.navigate", url=url)
+                deadline = time.monotonic() + wait_s
+                wait = json.dumps(ready or click or "body")
+                while time.monotonic() < deadline and not await js(
+                        f"document.querySelectorAll({wait}).length"):
+                    await asyncio.sleep(0.5)
+                if click:
+                    await js(f"document.querySelectorAll({json.dumps(click)})"
+                             ".forEach(b => b.click())")
+                if search:  # React reads the value through the input's native setter
+                    await js("(() => {const i = document.querySelector('input[placeholder^=\"Search\"]');"
+                             "Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')"
+                             f".set.call(i, {json.dumps(search)});"
+                             "i.dispatchEvent(new Event('input', {bubbles: true}));})()")
+                await asyncio.sleep(4)  # what the clicks open, the charts' last drawing
+                shot = await call("Page.captureScreenshot", format="png")
+                png.parent.mkdir(parents=True, exist_ok=True)
+                png.write_bytes(base64.b64decode(shot["data"]))
+                return await js("document.body.innerText") or ""
+
+    try:
+        return asyncio.run(asyncio.wait_for(drive(), wait_s + 60))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--store", type=Path, default=ROOT / "mlflow.db")
@@ -110,10 +193,15 @@ def main() -> None:
         t0 = time.perf_counter()
         runs_png = args.out / "mlflow_runs.png"
         ml = "workflowType=machine_learning"  # the UI's "Model training" mode (else GenAI)
-        page = render(f"{base}/#/experiments/{exp.experiment_id}/runs?{ml}", runs_png)
+        # the stage runs are nested under the pipeline's parent run: expand it, as a user does
+        page = render_clicked(f"{base}/#/experiments/{exp.experiment_id}/runs?{ml}", runs_png,
+                              'button[data-component-id*="runnamecellrenderer"]')
         run_png = args.out / f"mlflow_run_{args.stage}.png"
-        run_page = render(f"{base}/#/experiments/{exp.experiment_id}/runs/{run.info.run_id}"
-                          f"/model-metrics?{ml}", run_png)
+        plot = ".js-plotly-plot .main-svg"  # a chart drawn (the spinners gone)
+        prefix = sorted(curves)[0].split(".")[0] + "." if curves else None  # its curves only
+        run_page = render_clicked(f"{base}/#/experiments/{exp.experiment_id}/runs/"
+                                  f"{run.info.run_id}/model-metrics?{ml}", run_png, ready=plot,
+                                  search=prefix)
         curve_png = None
         if curves:  # the first curve on MLflow's metric page (line chart over steps)
             import urllib.parse
@@ -121,17 +209,20 @@ def main() -> None:
             key = sorted(curves)[0]
             q = urllib.parse.quote
             curve_png = args.out / f"mlflow_curve_{args.stage}.png"
-            render(f"{base}/#/metric/?runs={q(json.dumps([run.info.run_id]))}"
-                   f"&metric={q(json.dumps(key))}&experiments={q(json.dumps([exp.experiment_id]))}"
-                   f"&plot_metric_keys={q(json.dumps(sorted(curves)))}&x_axis=step&{ml}",
-                   curve_png)
+            render_clicked(f"{base}/#/metric/?runs={q(json.dumps([run.info.run_id]))}"
+                           f"&metric={q(json.dumps(key))}"
+                           f"&experiments={q(json.dumps([exp.experiment_id]))}"
+                           f"&plot_metric_keys={q(json.dumps(sorted(curves)))}&x_axis=step&{ml}",
+                           curve_png, ready=plot)
         run_url = f"{base}/#/experiments/{exp.experiment_id}/runs/{run.info.run_id}"
         overview_png = args.out / f"mlflow_overview_{args.stage}.png"
         overview = render(f"{run_url}?{ml}", overview_png)
         system_png = args.out / f"mlflow_system_{args.stage}.png"
-        render(f"{run_url}/system-metrics?{ml}", system_png)
+        render_clicked(f"{run_url}/system-metrics?{ml}", system_png, ready=plot)
         models_png = args.out / "mlflow_models.png"
-        models_page = render(f"{base}/#/models", models_png)
+        models_page = render_clicked(f"{base}/#/models?{ml}", models_png,  # its promotion dialog
+                                     click='.du-bois-light-modal-close, button[aria-label="Close"]',
+                                     ready="table, [role=table]")
         model_png, model_page = None, ""
         if own_model:
             model_png = args.out / f"mlflow_model_{own_model}.png"
