@@ -44,6 +44,12 @@ class ClozeQuestion(BaseModel):
 
 
 class _Base(mlflow.pyfunc.PythonModel):
+    def __getstate__(self) -> dict:
+        # Pickled without what load_context loaded: MLflow runs predict on the input example
+        # (load_context first) before it pickles the object, which put a second copy of the
+        # weights into python_model.pkl (133 MB for the cloze reader). The files are the model.
+        return {}
+
     def _folder(self, context) -> Path:
         return Path(context.artifacts["model"])
 
