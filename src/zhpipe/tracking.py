@@ -138,8 +138,10 @@ def pipeline_run_id() -> str:
 
             proc = psutil.Process(os.getppid())
             while proc is not None:
-                cmd = " ".join(proc.cmdline())
-                if "dvc" in Path(proc.cmdline()[0]).name or " dvc " in f" {cmd} ":
+                # `dvc repro`, `python -m dvc repro` or `/venv/bin/python /venv/bin/dvc repro`
+                # (a console script run through its interpreter: the name is the 2nd word)
+                words = [Path(w).name for w in proc.cmdline()[:3]]
+                if "dvc" in words or (words and words[0].startswith("dvc")):
                     return f"dvc-{proc.pid}-{int(proc.create_time())}"
                 proc = proc.parent()
     return f"manual-{uuid.uuid4().hex[:12]}"

@@ -90,6 +90,34 @@ def test_runner_detection(monkeypatch):
     assert tracking.runner() == "snakemake"
 
 
+def test_dvc_stages_share_one_pipeline_id_however_dvc_was_started(monkeypatch):
+    """`/venv/bin/python /venv/bin/dvc repro` (a console script through its interpreter) was not
+    recognised: each stage got its own id and no parent run."""
+    import psutil
+
+    class Proc:
+        def __init__(self, cmd, pid, parent=None):
+            self.cmd, self.pid, self._parent = cmd, pid, parent
+
+        def cmdline(self):
+            return self.cmd
+
+        def create_time(self):
+            return 1000.0
+
+        def parent(self):
+            return self._parent
+
+    monkeypatch.setenv("DVC_STAGE", "train_seg")
+    monkeypatch.delenv(tracking.ENV_PIPELINE, raising=False)
+    for cmd in (["/v/bin/python", "/v/bin/dvc", "repro"], ["dvc", "repro"],
+                ["python3", "-m", "dvc", "repro"]):
+        dvc = Proc(cmd, 42)
+        shell = Proc(["/bin/sh", "-c", "python stages/train_seg.py"], 43, dvc)
+        monkeypatch.setattr(psutil, "Process", lambda pid, shell=shell: shell)
+        assert tracking.pipeline_run_id() == "dvc-42-1000", cmd
+
+
 def test_a_queued_run_keeps_its_artefacts_as_they_were(store, monkeypatch):
     """Issue 18: the queue read artefacts at sync time, so a file changed afterwards was what
     got uploaded."""
