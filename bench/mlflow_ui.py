@@ -58,6 +58,15 @@ def browser() -> str:
     sys.exit("no Chromium: install Debian's `chromium` (apt install chromium)")
 
 
+def stop(proc: subprocess.Popen, seconds: float) -> None:
+    """Terminate ``proc``; kill it if it has not ended after ``seconds``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def render(url: str, png: Path | None, budget_ms: int = 60000) -> str:
     """The page's DOM after its scripts ran; with ``png``, also a screenshot."""
     base = [browser(), "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -145,11 +154,7 @@ def render_clicked(url: str, png: Path, click: str | None = None, ready: str | N
     try:
         return asyncio.run(asyncio.wait_for(drive(), wait_s + 60))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 10)
         shutil.rmtree(profile, ignore_errors=True)
 
 
@@ -230,11 +235,7 @@ def main() -> None:
                                 model_png)
         seconds = time.perf_counter() - t0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 30)
     shown = [s for s in stages if s in page]
     print(json.dumps({
         "bench": "mlflow_ui", "store": str(args.store), "experiment_kind":

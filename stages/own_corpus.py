@@ -111,12 +111,11 @@ def run(args, p: OwnCorpusParams, mp: MineWordsParams, out: Path) -> dict:
         for name, tagger in (("crf", crf), ("crf_field_flags", crf_field)):
             segmenters[name] = (lambda tg: lambda xs: [
                 bmes_to_words(x, tags) for x, tags in zip(xs, tg.tag(xs), strict=True)])(tagger)
-    whole = {}
-    for name, fn in segmenters.items():
+    whole, total = {}, 0
+    for name, fn in segmenters.items():  # the same occurrences for every segmenter
         kept, total = kept_whole(fn, lines, check)
         whole[name] = round(100 * kept / total, 2) if total else None
-    whole.update(terms_checked=len(check), lines=len(lines),
-                 occurrences=kept_whole(lambda xs: [list(x) for x in xs], lines, check)[1])
+    whole.update(terms_checked=len(check), lines=len(lines), occurrences=total)
     samples = []
     for line in sorted(lines_with(own, words[:p.report_terms], 50 * max(p.samples, 1)),
                        key=lambda x: (len(x) > 80, -sum(w in x for w in words[:10])))[:p.samples]:

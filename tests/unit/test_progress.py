@@ -29,5 +29,9 @@ def test_bytes_and_unknown_totals():
 
 def test_the_iterator_reports_and_yields_everything(monkeypatch, caplog):
     caplog.set_level(logging.INFO, logger="zhpipe.progress")
-    monkeypatch.setattr(prog.sys.stderr, "isatty", lambda: False, raising=False)
-    assert list(prog.progress(range(5), "x", interval_s=0)) == [0, 1, 2, 3, 4]
+    monkeypatch.setattr(prog.sys, "stderr", type("NoTTY", (), {"isatty": lambda self: False})())
+    clock = iter(range(0, 100, 10))  # 10 s between reads: a line at every item
+    monkeypatch.setattr(prog.time, "monotonic", lambda: float(next(clock)))
+    assert list(prog.progress(range(5), "x", "item", interval_s=5)) == [0, 1, 2, 3, 4]
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 5 and lines[-1].startswith("x: 5/5 items (100%)"), lines
