@@ -4,7 +4,9 @@
 import os
 import subprocess
 
-from zhpipe import runlock, snakemake_outputs, tracking
+from snakemake.exceptions import WorkflowError
+
+from zhpipe import cluster, runlock, snakemake_outputs, tracking
 from zhpipe.dag import is_dir_out, load_stages, params_fingerprint, rule_threads
 
 STAGES = load_stages(workflow.basedir)
@@ -30,6 +32,11 @@ for st in STAGES:
             # succeeds (zhpipe.fsutil), and a failed job's are restored as they were.
             [update(directory(o)) if is_dir_out(o) else update(o) for o in st.outs],
         threads: rule_threads(st, workflow.cores)
+        resources:
+            # what a cluster scheduler reserves (profiles/slurm: --mem, --time); local runs
+            # limit memory only when given --resources mem_mb=N
+            mem_mb=st.mem_mb,
+            runtime=st.runtime,
         priority: st.priority
         params:
             cmd=st.cmd,
@@ -39,6 +46,13 @@ for st in STAGES:
 
 
 onstart:
+    # Cluster jobs (profiles/slurm, profiles/cluster-generic) log to an MLflow server, never to
+    # this machine's sqlite file: refused here, before any job is submitted (zhpipe.cluster).
+    if workflow.non_local_exec:
+        try:
+            print(f"MLflow: {cluster.check_tracking(workflow.basedir, workflow.executor_plugin.name)}")
+        except cluster.ClusterTrackingError as err:
+            raise WorkflowError(str(err)) from None
     # One runner at a time: DVC's stages take the same lock (zhpipe.runlock). Held until exit.
     RUN_LOCK = runlock.acquire(workflow.basedir, "snakemake")
     os.environ[runlock.ENV] = "snakemake"  # its jobs: their runner holds the lock

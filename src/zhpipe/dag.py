@@ -11,7 +11,10 @@
 * output: the stage's outs; an out without a file suffix is a folder (``directory()``);
 * threads: ``meta.threads`` (default 1): a whole number, or a share of ``--cores`` (0.5: half,
   at least 1; 1.0: all); the rule passes it to the stage as ``$ZHPIPE_THREADS``, so that
-  ``snakemake --cores N`` never runs more threads than N;
+  ``snakemake --cores N`` never runs more threads than N (on a cluster, ``--cores`` is one node's
+  CPUs: profiles/slurm sets it);
+* resources: ``meta.mem_mb`` (peak memory, MB; default 1000) and ``meta.runtime`` (time limit,
+  minutes; default 60): what a cluster scheduler is asked for (Slurm's ``--mem`` and ``--time``);
 * params: the command, and the values of the params.yaml keys the stage lists, so that changing
   one of them reruns exactly that stage (Snakemake's ``params`` rerun trigger).
 """
@@ -38,6 +41,8 @@ class Stage:
     params: dict
     threads: float = 1  # dvc.yaml meta.threads: a count, or a share of --cores up to 1.0
     priority: int = 0  # dvc.yaml meta.priority: Snakemake starts higher ones first
+    mem_mb: int = 1000  # dvc.yaml meta.mem_mb: peak memory a scheduler reserves (MB)
+    runtime: int = 60  # dvc.yaml meta.runtime: a scheduler's time limit (minutes)
 
     @property
     def rule_name(self) -> str:
@@ -113,14 +118,24 @@ def load_stages(root: str | Path = ".") -> list[Stage]:
                                  f"number >= 1 or a share of the cores in (0, 1.0], not "
                                  f"{threads!r}")
             priority = int((st.meta or {}).get("priority", 0))
-            raw.append((st.addressing, st.cmd, deps, outs, params, threads, priority))
-    produced = {o for _, _, _, outs, _, _, _ in raw for o in outs}
+            resources = {key: _positive_int(st, key) for key in ("mem_mb", "runtime")
+                         if key in (st.meta or {})}
+            raw.append((st.addressing, st.cmd, deps, outs, params, threads, priority, resources))
+    produced = {o for _, _, _, outs, *_ in raw for o in outs}
     stages = []
-    for name, cmd, deps, outs, params, threads, priority in raw:
+    for name, cmd, deps, outs, params, threads, priority, resources in raw:
         expanded = [f for d in deps for f in _expand(root, d, produced)]
         stages.append(Stage(name, cmd if isinstance(cmd, str) else " && ".join(cmd),
-                            tuple(expanded), tuple(outs), params, threads, priority))
+                            tuple(expanded), tuple(outs), params, threads, priority, **resources))
     return stages
+
+
+def _positive_int(stage, key: str) -> int:
+    value = stage.meta[key]
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"dvc.yaml: {stage.addressing}: meta.{key} must be a whole number >= 1 "
+                         f"({'MB' if key == 'mem_mb' else 'minutes'}), not {value!r}")
+    return value
 
 
 def rule_threads(stage: Stage, cores: int | None) -> int:

@@ -1,0 +1,43 @@
+"""Checks for a run whose stages execute on a cluster (``snakemake --profile profiles/slurm``).
+
+The Snakefile calls :func:`check_tracking` in ``onstart`` when Snakemake's executor is not local.
+Cluster jobs run on other nodes (or other machines' processes at once): the MLflow store must be
+a server they all reach. The default store, an sqlite file in the project, is refused there
+before any job is submitted: several nodes writing one sqlite file over a network file system
+corrupts it, and a node that cannot see the path logs nowhere. Parent and stage runs link up as
+with a local run: the submitting process creates the parent run and passes its id (and the
+tracking URI) to the jobs in the environment, which Slurm's ``sbatch`` exports by default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zhpipe.errors import UserError
+
+HOW = ("start one (scale/mlflow-server.sh up DIR starts one on PostgreSQL) and point the "
+       "pipeline at it: export MLFLOW_TRACKING_URI=http://HOST:PORT, or set tracking.uri in "
+       "params.yaml")
+
+
+class ClusterTrackingError(UserError):
+    """A cluster run would log to a store the cluster's nodes cannot share."""
+
+
+def is_local_store(uri: str) -> bool:
+    """Whether ``uri`` names a store on this machine's disk (sqlite, a folder, file:)."""
+    return not uri.startswith(("http://", "https://", "databricks", "postgresql", "mysql",
+                               "mssql"))
+
+
+def check_tracking(root: str | Path, executor: str) -> str:
+    """The tracking URI a cluster run will log to; raise if it is this machine's own store."""
+    from zhpipe.tracking import tracking_uri
+
+    uri = tracking_uri(Path(root))
+    if is_local_store(uri):
+        raise ClusterTrackingError(
+            f"this run's stages execute on the cluster (executor {executor}), but MLflow would log "
+            f"to {uri}, a store on this machine's disk: the cluster's jobs cannot share it. Use "
+            f"an MLflow tracking server: {HOW}.")
+    return uri
