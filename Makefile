@@ -34,7 +34,7 @@ dry: venv
 
 # Every test under TensorFlow (the default backend), then the Keras model tests under JAX.
 test: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m keras
 
 lint: venv

@@ -3,6 +3,7 @@
 # params.yaml values a stage reads go there too, so a changed value reruns exactly that stage.
 import os
 import subprocess
+import time
 
 from snakemake.exceptions import WorkflowError
 
@@ -10,6 +11,7 @@ from zhpipe import cluster, runlock, snakemake_outputs, tracking
 from zhpipe.dag import is_dir_out, load_stages, params_fingerprint, rule_threads
 
 STAGES = load_stages(workflow.basedir)
+STARTED = time.time()
 # update() outputs: kept through a failed run, and restored with their own timestamps.
 snakemake_outputs.install()
 
@@ -69,3 +71,6 @@ onsuccess:
 
 onerror:
     tracking.end_pipeline("FAILED")
+    # A failed cluster job's output is in a log file on the cluster: show its end here.
+    for path, tail in cluster.failed_job_logs(workflow.basedir, STARTED):
+        print(f"\n--- {path} (last lines) ---\n{tail}\n--- end of {path} ---")

@@ -36,6 +36,16 @@ wait_for() {  # wait_for WHAT COMMAND...: up to WAIT_S seconds for COMMAND to su
   exit 1
 }
 
+# MariaDB's data folder: DIR/mysql, or, when the mysql user cannot reach DIR (a root-only folder
+# such as pytest's), a folder of its own under /tmp, recorded in DIR/mysqldir (down removes it).
+if [ -f "$DIR/mysqldir" ]; then
+  DB=$(cat "$DIR/mysqldir")
+elif id mysql >/dev/null 2>&1 && ! runuser -u mysql -- test -x "$DIR" 2>/dev/null; then
+  DB=$(mktemp -d /tmp/zhpipe-mysql.XXXXXX); echo "$DB" > "$DIR/mysqldir"
+else
+  DB=$DIR/mysql
+fi
+
 case $cmd in
 up)
   [ "$(id -u)" = 0 ] || { echo "scale/slurm.sh runs Slurm's daemons: run it as root" >&2; exit 3; }
@@ -43,7 +53,16 @@ up)
     [ -x "/usr/sbin/$exe" ] || { echo "no /usr/sbin/$exe: apt install slurm-wlm munge slurmdbd" \
       "mariadb-server" >&2; exit 3; }
   done
-  mkdir -p "$DIR/state" "$DIR/spool" "$DIR/log" "$DIR/mysql" /etc/slurm /run/munge /run/mysqld
+  if pgrep -x slurmctld >/dev/null; then
+    echo "a Slurm controller already runs (pid $(pgrep -x slurmctld | head -1)): stop it first" \
+      "(scale/slurm.sh down ITS_DIR)" >&2; exit 3
+  fi
+  if [ -f /etc/slurm/slurm.conf ] && ! grep -q "written by zhpipe" /etc/slurm/slurm.conf \
+      && [ "${FORCE:-0}" != 1 ]; then
+    echo "/etc/slurm/slurm.conf exists and is not ours: not overwriting it (FORCE=1 does)" >&2
+    exit 3
+  fi
+  mkdir -p "$DIR/state" "$DIR/spool" "$DIR/log" "$DB" /etc/slurm /run/munge /run/mysqld
   cat > /etc/slurm/slurm.conf <<CONF
 # written by zhpipe's scale/slurm.sh: a one-node cluster on 127.0.0.1
 ClusterName=zhpipe
@@ -81,12 +100,12 @@ CONF
   fi
   wait_for munge sh -c "munge -n | unmunge"
   # accounting: MariaDB (own data folder under DIR) + slurmdbd
-  chown mysql:mysql /run/mysqld "$DIR/mysql"
-  if [ ! -d "$DIR/mysql/mysql" ]; then
-    mariadb-install-db --user=mysql --datadir="$DIR/mysql" --auth-root-authentication-method=socket \
+  chown mysql:mysql /run/mysqld "$DB"
+  if [ ! -d "$DB/mysql" ]; then
+    mariadb-install-db --user=mysql --datadir="$DB" --auth-root-authentication-method=socket \
       > "$DIR/log/mariadb-install.log" 2>&1
   fi
-  /usr/sbin/mariadbd --user=mysql --datadir="$DIR/mysql" --bind-address=127.0.0.1 \
+  /usr/sbin/mariadbd --user=mysql --datadir="$DB" --bind-address=127.0.0.1 \
     --socket=/run/mysqld/mysqld.sock > "$DIR/log/mariadb.log" 2>&1 &
   echo $! > "$DIR/mariadb.pid"
   wait_for MariaDB mariadb-admin ping
@@ -122,6 +141,7 @@ CONF
 down)
   stop "$DIR/slurmd.pid"; stop "$DIR/slurmctld.pid"; stop "$DIR/slurmdbd.pid"
   stop "$DIR/mariadb.pid"
+  if [ -f "$DIR/mysqldir" ]; then rm -rf "$DB" "$DIR/mysqldir"; fi
   # munged: stopped only when `up` started it (one already running serves others too)
   if [ -f "$DIR/munged.ours" ]; then stop /run/munge/munged.pid; rm -f "$DIR/munged.ours"; fi
   ;;

@@ -5,6 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
+import shutil
+import subprocess
+import sys
 import tarfile
 import threading
 import zipfile
@@ -12,6 +16,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
+
+# The fixtures that start real services (tests/services): MLflow + PostgreSQL, Slurm, sshd.
+pytest_plugins = ["service_fixtures"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -267,6 +275,78 @@ def tiny_catalogue(server: Server, mirror: Path) -> dict:
                 "PART_III.txt": {"url": server.add("/lcsts/PART_III.txt", LCSTS_P3.encode()),
                                  "sha256": sha(LCSTS_P3.encode())}}},
     }
+
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def copy_project(dest: Path) -> None:
+    """The project's committed files (not reports, tests or dvc.lock) copied to ``dest``."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for f in files:
+        if not f or f.startswith(("reports/", "tests/")) or f == "dvc.lock":
+            continue
+        if not (ROOT / f).exists():
+            continue
+        (dest / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / f, dest / f)
+
+
+def _git(cmd, cwd, env) -> None:
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True, timeout=60)
+
+
+def tiny_project(tmp_path: Path, server: Server) -> tuple[Path, dict, dict]:
+    """The real project at ``tmp_path/proj`` (a git repository), with the tiny datasets of
+    ``server`` in its catalogue, a local corpus, and params sized for them: the e2e and cluster
+    tests run the whole DAG on it. Returns the folder, the environment to run it in (no MLflow,
+    zhpipe or DVC variables of the caller) and the params written."""
+    proj = tmp_path / "proj"
+    copy_project(proj)
+    params = yaml.safe_load((proj / "params.yaml").read_text(encoding="utf-8"))
+    # and a corpus of one's own (catalogue `local`): the made-up field text with planted terms
+    from zhpipe.corpus.demo import field_lines
+
+    (tmp_path / "own").mkdir()
+    (tmp_path / "own" / "grid.txt").write_text("\n".join(field_lines(400)) + "\n",
+                                               encoding="utf-8")
+    (proj / "catalogue.yaml").write_text(yaml.safe_dump(
+        {"catalogue": tiny_catalogue(server, tmp_path / "mirror"),
+         "local": {"demo": {"path": str(tmp_path / "own")}}}, allow_unicode=True),
+        encoding="utf-8")
+    params["download"].update(mirror=str(tmp_path / "mirror"), retries=1, timeout_s=5,
+                              disabled=[])
+    # tiny data: tiny models, and a dev split even from six sentences
+    params["prepare"]["corpora"]["pd1998"].update(dev_fraction=0.4, block_size=1)
+    params["mine_words"].update(min_count=1, min_word_count=1, curve_thresholds=[2.0])
+    params["word2vec"].update(engine="gensim", min_count=1, dim=8, epochs=1, workers=1)
+    for section in ("train_seg", "train_ner"):
+        params[section].update(filters=8, char_dim=8, bigram_dim=4, epochs=1, dilations=[1])
+    params["train_couplet"].update(max_train_pairs=None, dev_pairs=1, min_count=1, dim=8,
+                                   dilations=[1], heads=1, beam=2)
+    stories = tmp_path / "stories.txt"  # a segmented corpus of one's own, for the cloze items
+    stories.write_text("小 猴 在 树 上 玩 。 小 熊 来 了 。\n树 很 高 ， 猴 爬 树 。\n"
+                       "熊 和 猴 是 朋友 。 朋友 来 了 。\n" * 4, encoding="utf-8")
+    params["cloze_items"].update(corpora=[str(stories)], passage_sentences=3, dev_items=1,
+                                 skip_top_words=0)
+    params["train_cloze"].update(units=8, dilations=[1], epochs=1)
+    params["prepare"]["corpora"]["poetry"].update(dev_fraction=0.2, test_fraction=0.2)
+    params["train_poem"].update(dim=8, latent=4, epochs=1, batch_size=8, min_count=1,
+                                samples=20, report_samples=3, interpolation_steps=3)
+    # the general text is 74 characters here: smoothing caps every ratio near e^1
+    params["own_corpus"].update(min_log_ratio=0.0, vector_dim=8, vector_epochs=1)
+    (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MLFLOW_", "ZHPIPE_", "DVC_"))}
+    env.update(PATH=f"{BIN}:{env['PATH']}", ZHPIPE_CACHE=str(tmp_path / "cache"),
+               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@t", PYTHONPATH=str(ROOT / "src"))
+    _git(["git", "init", "-q"], proj, env)
+    _git(["git", "add", "-A"], proj, env)
+    _git(["git", "commit", "-qm", "init"], proj, env)
+    return proj, env, params
 
 
 @pytest.fixture

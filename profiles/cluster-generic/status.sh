@@ -6,7 +6,7 @@ set -uo pipefail
 id=$1
 state=$(sacct -n -X -P -j "$id" -o State 2>/dev/null | head -1 | cut -d' ' -f1)
 case $state in
-  COMPLETED) echo success ;;
+  COMPLETED) rm -f .snakemake/cluster_logs/*-"$id".log; echo success ;;  # failed ones stay
   FAILED|CANCELLED*|TIMEOUT|OUT_OF_MEMORY|NODE_FAIL|BOOT_FAIL|DEADLINE|PREEMPTED) echo failed ;;
   "")
     # not in accounting yet (just submitted) or never: count the misses

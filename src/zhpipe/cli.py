@@ -4,6 +4,7 @@
     zhpipe datasets [--verify]     the catalogue, and what is present in data/raw (checksums)
     zhpipe profile {quick,full,show}
     zhpipe tracking sync           log runs queued while the MLflow server was unreachable
+    zhpipe remote check|push|pull [--remote NAME]   DVC remote: credentials checked first
     zhpipe mine FILE... --out lexicon.tsv [--background FILE...]
     zhpipe segment [--model lexicon|crf] [--lexicon PATH] [--words FILE] < in.txt > out.txt
     zhpipe demo-corpus --out FILE  a made-up field corpus with planted terms
@@ -172,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tracking", help="MLflow: show the store, or log queued runs")
     t.add_argument("action", choices=["sync", "uri"])
     t.set_defaults(func=cmd_tracking)
+    from zhpipe import remote
     from zhpipe.cloze import cli as cloze_cli
     from zhpipe.couplet import cli as couplet_cli
     from zhpipe.embeddings import cli as embeddings_cli
@@ -183,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     couplet_cli.add_parsers(sub)
     cloze_cli.add_parsers(sub)
     poem_cli.add_parsers(sub)
+    remote.add_parser(sub)
     return ap
 
 

@@ -41,3 +41,22 @@ def check_tracking(root: str | Path, executor: str) -> str:
             f"to {uri}, a store on this machine's disk: the cluster's jobs cannot share it. Use "
             f"an MLflow tracking server: {HOW}.")
     return uri
+
+
+#: Where the cluster executors leave a job's output: the Slurm executor's own folder (a job's log
+#: is deleted when it succeeds) and profiles/cluster-generic's (status.sh deletes a succeeded one).
+JOB_LOG_DIRS = (Path(".snakemake") / "slurm_logs", Path(".snakemake") / "cluster_logs")
+
+
+def failed_job_logs(root: str | Path, since: float, lines: int = 30) -> list[tuple[Path, str]]:
+    """The logs of this run's failed cluster jobs (written after ``since``), with their last
+    ``lines`` lines: what the Snakefile's ``onerror`` prints, so that a stage's error shows where
+    the run stops instead of only a path on the cluster's file system."""
+    root = Path(root)
+    found = []
+    for folder in JOB_LOG_DIRS:
+        for log in sorted((root / folder).rglob("*.log")):
+            if log.stat().st_mtime >= since:
+                text = log.read_text(encoding="utf-8", errors="replace").splitlines()
+                found.append((log.relative_to(root), "\n".join(text[-lines:])))
+    return found

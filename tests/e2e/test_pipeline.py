@@ -1,16 +1,14 @@
 """The real DAG, run by both Snakemake and DVC on tiny datasets served from 127.0.0.1."""
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import tiny_catalogue
+from conftest import tiny_project
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -23,18 +21,6 @@ STAGES = {f"{s}@{d}" for s in ("download", "prepare")
 #: What each training stage registers in MLflow (zhpipe.serving).
 MODELS = {"zhpipe-segmenter", "zhpipe-names", "zhpipe-couplet", "zhpipe-couplet-tagger",
           "zhpipe-cloze", "zhpipe-poem5", "zhpipe-poem7"}
-
-
-def _copy_project(dest: Path) -> None:
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
-                           check=True).stdout.decode().split("\0")
-    for f in files:
-        if not f or f.startswith(("reports/", "tests/")) or f == "dvc.lock":
-            continue
-        if not (ROOT / f).exists():
-            continue
-        (dest / f).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / f, dest / f)
 
 
 def _run(cmd, cwd, env, ok=True):
@@ -147,49 +133,7 @@ def _the_runners_exclude_each_other(proj, env):
 
 @pytest.mark.slow
 def test_snakemake_then_dvc_on_tiny_data(tmp_path, http_server):
-    proj = tmp_path / "proj"
-    _copy_project(proj)
-    params = yaml.safe_load((proj / "params.yaml").read_text(encoding="utf-8"))
-    # and a corpus of one's own (catalogue `local`): the made-up field text with planted terms
-    from zhpipe.corpus.demo import field_lines
-
-    (tmp_path / "own").mkdir()
-    (tmp_path / "own" / "grid.txt").write_text("\n".join(field_lines(400)) + "\n",
-                                               encoding="utf-8")
-    (proj / "catalogue.yaml").write_text(yaml.safe_dump(
-        {"catalogue": tiny_catalogue(http_server, tmp_path / "mirror"),
-         "local": {"demo": {"path": str(tmp_path / "own")}}}, allow_unicode=True),
-        encoding="utf-8")
-    params["download"].update(mirror=str(tmp_path / "mirror"), retries=1, timeout_s=5,
-                              disabled=[])
-    # tiny data: tiny models, and a dev split even from six sentences
-    params["prepare"]["corpora"]["pd1998"].update(dev_fraction=0.4, block_size=1)
-    params["mine_words"].update(min_count=1, min_word_count=1, curve_thresholds=[2.0])
-    params["word2vec"].update(engine="gensim", min_count=1, dim=8, epochs=1, workers=1)
-    for section in ("train_seg", "train_ner"):
-        params[section].update(filters=8, char_dim=8, bigram_dim=4, epochs=1, dilations=[1])
-    params["train_couplet"].update(max_train_pairs=None, dev_pairs=1, min_count=1, dim=8,
-                                   dilations=[1], heads=1, beam=2)
-    stories = tmp_path / "stories.txt"  # a segmented corpus of one's own, for the cloze items
-    stories.write_text("小 猴 在 树 上 玩 。 小 熊 来 了 。\n树 很 高 ， 猴 爬 树 。\n"
-                       "熊 和 猴 是 朋友 。 朋友 来 了 。\n" * 4, encoding="utf-8")
-    params["cloze_items"].update(corpora=[str(stories)], passage_sentences=3, dev_items=1,
-                                 skip_top_words=0)
-    params["train_cloze"].update(units=8, dilations=[1], epochs=1)
-    params["prepare"]["corpora"]["poetry"].update(dev_fraction=0.2, test_fraction=0.2)
-    params["train_poem"].update(dim=8, latent=4, epochs=1, batch_size=8, min_count=1,
-                                samples=20, report_samples=3, interpolation_steps=3)
-    # the general text is 74 characters here: smoothing caps every ratio near e^1
-    params["own_corpus"].update(min_log_ratio=0.0, vector_dim=8, vector_epochs=1)
-    (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MLFLOW_", "ZHPIPE_", "DVC_"))}
-    env.update(PATH=f"{BIN}:{env['PATH']}", ZHPIPE_CACHE=str(tmp_path / "cache"),
-               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@t", PYTHONPATH=str(ROOT / "src"))
-    _run(["git", "init", "-q"], proj, env)
-    _run(["git", "add", "-A"], proj, env)
-    _run(["git", "commit", "-qm", "init"], proj, env)
+    proj, env, params = tiny_project(tmp_path, http_server)
 
     # 1. Snakemake builds everything; DVC agrees afterwards; a second run of each does nothing.
     _run([BIN / "snakemake", "--cores", "2"], proj, env)

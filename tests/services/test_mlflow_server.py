@@ -4,10 +4,6 @@ server killed while a stage runs: the run is queued and `zhpipe tracking sync` c
 the server is back. Skipped, saying why, where PostgreSQL or psycopg2 is missing (.ci/run
 installs both)."""
 
-import glob
-import os
-import socket
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -16,45 +12,7 @@ import pytest
 from zhpipe import tracking
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "scale" / "mlflow-server.sh"
 pytestmark = pytest.mark.services
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, state: Path):
-        self.state = state
-        self.env = {**os.environ, "PG_PORT": str(_free_port()), "MLFLOW_PORT": str(_free_port()),
-                    "MLFLOW": str(Path(os.sys.executable).with_name("mlflow"))}
-        self.uri = f"http://127.0.0.1:{self.env['MLFLOW_PORT']}"
-
-    def _run(self, *action: str) -> None:
-        proc = subprocess.run(["bash", str(SCRIPT), action[0], str(self.state), *action[1:]],
-                              env=self.env,
-                              capture_output=True, text=True, timeout=240)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-
-    def up(self) -> None:
-        self._run("up")
-
-    def down(self) -> None:
-        self._run("down")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
-        pytest.skip("no PostgreSQL server (apt install postgresql; .ci/run installs it)")
-    pytest.importorskip("psycopg2", reason="psycopg2-binary is in requirements/lock.txt")
-    srv = Server(tmp_path_factory.mktemp("mlflow-server"))
-    srv.up()
-    yield srv
-    srv._run("down", "--purge")
 
 
 @pytest.fixture

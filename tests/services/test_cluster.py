@@ -1,0 +1,118 @@
+"""The tiny pipeline beyond one machine, for real (issue 24): every stage a job of a Slurm cluster
+(scale/slurm.sh, profiles/slurm), the runs on an MLflow server on PostgreSQL, the artefacts
+pushed to a DVC remote over SSH and pulled into a fresh clone whose CRF segmenter then works
+without retraining. Also: a cluster run pointed at the local sqlite store stops before anything
+is submitted; a stage that fails on the cluster (here through profiles/cluster-generic) fails the
+run with the stage's own error shown and no output kept; a remote that refuses the key is named.
+Skipped, saying what to install, where Slurm, sshd or PostgreSQL is missing (.ci/run installs
+them). Every command is bounded in time (Snakemake's executors can wait for ever)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import tiny_project
+
+pytestmark = pytest.mark.services
+BIN = Path(sys.executable).parent
+#: Every stage of the tiny project (tests/conftest.py: tiny_project).
+STAGES = {f"{s}@{d}" for s in ("download", "prepare")
+          for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "cft", "ca8", "lcsts",
+                    "zhwiki", "poetry")} | {
+    "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "eval_word2vec", "train_seg",
+    "train_ner", "train_couplet", "cloze_items", "cloze_vectors", "train_cloze", "train_poem",
+    "report", "ingest@demo", "own_corpus@demo"}
+
+
+def _run(cmd, cwd, env, ok=True, timeout=600):
+    # timeout(1) too: a Snakemake executor whose status command fails waits for ever, and the
+    # Slurm executor ignores SIGTERM then (hence -k)
+    cmd = ["timeout", "-k", "10", str(timeout), *map(str, cmd)]
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout + 30)
+    out = proc.stdout + proc.stderr
+    if ok and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out[-5000:]}")
+    if not ok:
+        assert proc.returncode != 0, out[-3000:]
+    return out
+
+
+def _jobs() -> list[str]:
+    out = subprocess.run(["sacct", "-n", "-X", "-P", "-o", "JobID,State", "-S", "now-1days"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    return out.split()
+
+
+def test_the_pipeline_on_slurm_with_a_server_and_an_ssh_remote(tmp_path, http_server, slurm,
+                                                               server, ssh_remote):
+    proj, env, params = tiny_project(tmp_path, http_server)
+    # 1. The local sqlite store on a cluster: refused before a job is submitted.
+    before = _jobs()
+    out = _run([BIN / "snakemake", "--profile", "profiles/slurm"], proj, env, ok=False)
+    assert "cannot share it" in out and "MLFLOW_TRACKING_URI" in out, out[-3000:]
+    assert _jobs() == before
+
+    # 2. A stage that fails on the cluster (a params value out of range; the generic profile):
+    #    the run fails, the stage's own error is shown from its job log, nothing half-written.
+    env["MLFLOW_TRACKING_URI"] = server.uri
+    bad = json.loads(json.dumps(params))
+    bad["prepare"]["corpora"]["pd1998"]["dev_fraction"] = 2.0
+    (proj / "params.yaml").write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+    out = _run([BIN / "snakemake", "--profile", "profiles/cluster-generic",
+                "data/prepared/pd1998"], proj, env, ok=False)
+    assert "dev_fraction" in out and "cluster_logs/prepare_pd1998-" in out, out[-4000:]
+    assert not (proj / "data/prepared/pd1998").exists()
+    assert (proj / "data/raw/pd1998").is_dir()  # the job before it ran on the cluster
+    (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True),
+                                      encoding="utf-8")
+
+    # 3. The whole DAG as Slurm jobs, logging to the server: one parent run, every stage's run
+    #    under it, finished; Slurm's accounting has the jobs; DVC agrees nothing is to do.
+    _run([BIN / "snakemake", "--profile", "profiles/slurm"], proj, env, timeout=1200)
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(server.uri)
+    exp = client.get_experiment_by_name("zhpipe")
+    runs = client.search_runs([exp.experiment_id], max_results=1000,
+                              filter_string="tags.`zhpipe.runner` = 'snakemake'")
+    parents = [r for r in runs if r.data.tags.get("zhpipe.parent") == "true"
+               and r.info.status == "FINISHED"]
+    assert len(parents) == 1
+    stage_runs = [r for r in runs if r.data.tags.get("mlflow.parentRunId") ==
+                  parents[0].info.run_id]
+    assert {r.data.tags["zhpipe.stage"] for r in stage_runs} == STAGES
+    assert {r.info.status for r in stage_runs} == {"FINISHED"}
+    completed = [j for j in _jobs() if j.endswith("|COMPLETED")]
+    assert len(completed) >= len(STAGES)
+    assert "Data and pipelines are up to date" in _run([BIN / "dvc", "status"], proj, env)
+
+    # 4. The DVC remote over SSH: a wrong key is refused with the remote named; then push,
+    #    clone, pull, and the CRF segmenter works in the clone without retraining.
+    url, key = ssh_remote
+    _run([BIN / "dvc", "remote", "add", "-d", "team", url], proj, env)
+    _run([BIN / "dvc", "remote", "modify", "team", "user", "root"], proj, env)
+    wrong = tmp_path / "wrong_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(wrong)], check=True)
+    _run([BIN / "dvc", "remote", "modify", "--local", "team", "keyfile", wrong], proj, env)
+    out = _run([BIN / "zhpipe", "remote", "push"], proj, env, ok=False)
+    assert "DVC remote 'team'" in out and "refused the credentials" in out, out
+    _run([BIN / "dvc", "remote", "modify", "--local", "team", "keyfile", key], proj, env)
+    assert "pushed" in _run([BIN / "zhpipe", "remote", "push"], proj, env)
+    config = (proj / ".dvc" / "config").read_text()
+    assert "keyfile" not in config and str(key) not in config  # the secret stays local
+    _run(["git", "add", "-A"], proj, env)
+    _run(["git", "commit", "-qm", "a pipeline run on the cluster"], proj, env)
+    clone = tmp_path / "clone"
+    _run(["git", "clone", "-q", proj, clone], tmp_path, env)
+    _run([BIN / "dvc", "remote", "modify", "--local", "team", "keyfile", key], clone, env)
+    _run([BIN / "zhpipe", "remote", "pull"], clone, env)
+    assert "Data and pipelines are up to date" in _run([BIN / "dvc", "status"], clone, env)
+    line = "江泽民在北京欢迎你。"
+    proc = subprocess.run([BIN / "zhpipe", "segment", "--model", "crf"], cwd=clone, env=env,
+                          input=line + "\n", capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "".join(proc.stdout.split()) == line
