@@ -133,7 +133,7 @@ def load_stages(root: str | Path = ".") -> list[Stage]:
 def _positive_int(stage, key: str) -> int:
     value = stage.meta[key]
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"dvc.yaml: {stage.addressing}: meta.{key} must be a whole number >= 1 "
+        raise ValueError(f"dvc.yaml: {stage.name}: meta.{key} must be a whole number >= 1 "
                          f"({'MB' if key == 'mem_mb' else 'minutes'}), not {value!r}")
     return value
 

@@ -107,3 +107,38 @@ def test_stagerun_applies_the_thread_count(monkeypatch):
         stagerun.threads()
     monkeypatch.delenv(stagerun.THREADS_ENV)
     assert stagerun.threads() >= 1
+
+
+def test_every_stage_declares_what_a_scheduler_reserves_and_the_rule_asks_for_it(stages):
+    """meta.mem_mb / meta.runtime -> the rule's resources -> Slurm's --mem / --time (the
+    profiles in profiles/slurm and profiles/cluster-generic pass them on)."""
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    for name, body in spec.items():
+        meta = body.get("do", body).get("meta", {})
+        assert {"mem_mb", "runtime"} <= set(meta), name
+    by_name = {st.name: st for st in stages}
+    assert by_name["train_couplet"].mem_mb == spec["train_couplet"]["meta"]["mem_mb"]
+    out = subprocess.run([BIN / "snakemake", "-n", "--forceall", "--cores", "2", "train_seg"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    block = out[out.index("rule train_seg:"):]
+    assert f"mem_mb={by_name['train_seg'].mem_mb}" in block
+    assert f"runtime={by_name['train_seg'].runtime}" in block
+    generic = (ROOT / "profiles/cluster-generic/config.yaml").read_text(encoding="utf-8")
+    assert "{resources.mem_mb} {resources.runtime}" in generic
+
+
+@pytest.mark.parametrize("meta, message", [
+    ({"threads": 1, "mem_mb": 0}, "meta.mem_mb must be a whole number >= 1 (MB)"),
+    ({"threads": 1, "runtime": "1h"}, "meta.runtime must be a whole number >= 1 (minutes)"),
+])
+def test_a_bad_resource_in_dvc_yaml_is_named(tmp_path, meta, message):
+    import yaml
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([BIN / "dvc", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"s": {
+        "cmd": "echo", "meta": meta, "outs": ["o.txt"]}}}))
+    with pytest.raises(ValueError, match=re.escape(f"dvc.yaml: s: {message}")):
+        load_stages(tmp_path)
