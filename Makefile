@@ -32,10 +32,12 @@ run: venv
 dry: venv
 	$(BIN)/snakemake --cores $(CORES) -n
 
-# Every test under TensorFlow (the default backend), then the Keras model tests under JAX.
+# Every test under TensorFlow (the default backend), then the Keras model tests under JAX; on
+# every core (pytest-xdist; tests/services share one worker: one set of services).
+TEST_WORKERS ?= auto
 test: venv
-	$(BIN)/python -m pytest -q --durations=15
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m keras
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m keras
 
 lint: venv
 	$(BIN)/ruff check src stages tests bench

@@ -372,3 +372,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.name in KERAS_TEST_FILES:
             item.add_marker(pytest.mark.keras)
+        if item.path.parent.name == "services":
+            # one pytest-xdist worker runs them all: one set of services (ports, /etc/slurm)
+            item.add_marker(pytest.mark.xdist_group("services"))
