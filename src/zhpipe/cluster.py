@@ -11,6 +11,7 @@ tracking URI) to the jobs in the environment, which Slurm's ``sbatch`` exports b
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from zhpipe.errors import UserError
@@ -49,14 +50,35 @@ JOB_LOG_DIRS = (Path(".snakemake") / "slurm_logs", Path(".snakemake") / "cluster
 
 
 def failed_job_logs(root: str | Path, since: float, lines: int = 30) -> list[tuple[Path, str]]:
-    """The logs of this run's failed cluster jobs (written after ``since``), with their last
-    ``lines`` lines: what the Snakefile's ``onerror`` prints, so that a stage's error shows where
-    the run stops instead of only a path on the cluster's file system."""
+    """The logs of this run's failed cluster jobs (written after ``since``): the stage's own lines
+    (``[stage] ...`` from :mod:`zhpipe.stagerun`, and any Python traceback), the last ``lines``
+    of them, or the log's last lines where it has none. The Snakefile's ``onerror`` prints them,
+    so that a stage's error shows where the run stops, not only as a path on the cluster."""
     root = Path(root)
     found = []
     for folder in JOB_LOG_DIRS:
         for log in sorted((root / folder).rglob("*.log")):
             if log.stat().st_mtime >= since:
                 text = log.read_text(encoding="utf-8", errors="replace").splitlines()
-                found.append((log.relative_to(root), "\n".join(text[-lines:])))
+                shown = stage_lines(text) or text
+                found.append((log.relative_to(root), "\n".join(shown[-lines:])))
     return found
+
+
+_STAGE_LINE = re.compile(r"^\[[^\]\s]+\] ")  # "[prepare@pd1998] error: ..." (not "[Thu Nov ...]")
+
+
+def stage_lines(text: list[str]) -> list[str]:
+    """The lines a stage wrote among a job log's Snakemake chatter: its ``[stage]`` lines and
+    any traceback (up to the exception's own line)."""
+    keep, in_traceback = [], False
+    for line in text:
+        if line.startswith("Traceback (most recent call last)"):
+            in_traceback = True
+            keep.append(line)
+        elif in_traceback:
+            keep.append(line)
+            in_traceback = line.startswith((" ", "\t"))
+        elif _STAGE_LINE.match(line):
+            keep.append(line)
+    return keep

@@ -17,6 +17,16 @@ with those of the run that made the outputs. That is safe because no stage write
 writes a new file and renames it over the old one (``zhpipe.fsutil``), so the twin keeps the
 old bytes. Where links are impossible (another file system), it copies with ``copy2``, which
 keeps the timestamps too.
+
+On a cluster the job runs in a Snakemake process of its own (inside the scheduler's job), which
+backs up and restores as above; the Snakemake processes above it (the executor's job step, the
+submitting one) have no backup, so Snakemake's clean-up of a failed job deleted the outputs
+that the inner process had just restored (seen on Slurm: a failed ``prepare@pd1998`` lost
+``data/prepared/pd1998``). :func:`install` also makes that clean-up leave ``update()`` outputs
+alone: a stage writes them whole or not at all (``zhpipe.fsutil``), so there is never a
+half-written one to remove. And the submitting process, which writes the metadata, records a
+failed cluster job as finished (it restored nothing, so the record-keeping above did not apply):
+that record is now skipped, leaving the output marked incomplete, so the stage reruns.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from pathlib import Path
 
 _SAVED = "_zhpipe_saved_records"  # output key -> its metadata record before the job (or None)
 _RESTORED = "_zhpipe_restored"  # output keys restored after a failed job
+_FAILED = "_zhpipe_failed"  # set on a Job whose postprocess saw an error
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -74,8 +85,14 @@ def restore_output(self, path: Path) -> bool:
 
 def _finished(original):
     async def finished(self, job) -> None:
-        await original(self, job)  # records the failed job as if it had finished
         restored, saved = _state(self, _RESTORED), _state(self, _SAVED)
+        if getattr(job, _FAILED, False) and not any(self._get_key(f) in restored
+                                                    for f in job.output):
+            # a failed cluster job, seen from the submitting process (the job's own process
+            # restored the outputs): record nothing; the incomplete mark stays, so the stage
+            # reruns (rerun-incomplete) and its outputs never pass for built by this run
+            return
+        await original(self, job)  # records the failed job as if it had finished
         for f in job.output:
             key = self._get_key(f)
             if key in restored:
@@ -93,12 +110,34 @@ def _finished(original):
     return finished
 
 
+def _postprocess(original):
+    async def postprocess(self, *args, error: bool = False, **kwargs) -> None:
+        setattr(self, _FAILED, error)
+        await original(self, *args, error=error, **kwargs)
+
+    postprocess.zhpipe_patched = True
+    return postprocess
+
+
+def _cleanup(original):
+    async def cleanup(self, skip_outputs) -> None:
+        from snakemake.io import is_flagged
+
+        keep = {f for f in self.output if is_flagged(f, "update")}
+        await original(self, set(skip_outputs) | keep)
+
+    cleanup.zhpipe_patched = True
+    return cleanup
+
+
 def install() -> None:
     """Patch Snakemake's backup of ``update()`` outputs; fails loudly if its API moved."""
+    from snakemake.jobs import Job
     from snakemake.persistence import FileBackupMixin, PersistenceBase
 
     needed = [(FileBackupMixin, n) for n in ("_get_backup_path", "backup_output",
                                              "restore_output")]
+    needed += [(Job, "cleanup"), (Job, "postprocess")]
     needed += [(PersistenceBase, n) for n in ("finished", "_get_key", "_read_record",
                                               "_write_record", "_delete_record", "_clear_cache")]
     for cls, name in needed:
@@ -111,3 +150,7 @@ def install() -> None:
     FileBackupMixin.restore_output = restore_output
     if not getattr(PersistenceBase.finished, "zhpipe_patched", False):
         PersistenceBase.finished = _finished(PersistenceBase.finished)
+    if not getattr(Job.cleanup, "zhpipe_patched", False):
+        Job.cleanup = _cleanup(Job.cleanup)
+    if not getattr(Job.postprocess, "zhpipe_patched", False):
+        Job.postprocess = _postprocess(Job.postprocess)

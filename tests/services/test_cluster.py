@@ -74,7 +74,8 @@ def test_the_pipeline_on_slurm_with_a_server_and_an_ssh_remote(tmp_path, http_se
     (proj / "params.yaml").write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
     out = _run([BIN / "snakemake", "--profile", "profiles/cluster-generic",
                 "data/prepared/pd1998"], proj, env, ok=False)
-    assert "dev_fraction" in out and "cluster_logs/prepare_pd1998-" in out, out[-4000:]
+    assert "[prepare@pd1998] error: params.yaml: prepare.corpora.pd1998.dev_fraction" in out
+    assert "cluster_logs/prepare_pd1998-" in out, out[-4000:]
     assert not (proj / "data/prepared/pd1998").exists()
     assert (proj / "data/raw/pd1998").is_dir()  # the job before it ran on the cluster
     (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True),
@@ -103,6 +104,28 @@ def test_the_pipeline_on_slurm_with_a_server_and_an_ssh_remote(tmp_path, http_se
     completed = [j for j in _jobs() if j.endswith("|COMPLETED")]
     assert len(completed) >= len(STAGES)
     assert "Data and pipelines are up to date" in _run([BIN / "dvc", "status"], proj, env)
+
+    # 3b. A Slurm job that fails after a code edit keeps the last good outputs, timestamps and
+    #     all (the job's Snakemake restores them; the processes above it used to delete them),
+    #     and the stage is still to be rerun afterwards (its record is not written as finished).
+    outs = [proj / "data/prepared/pd1998/train.seg.txt", proj / "reports/metrics/prepare/pd1998.json"]
+    keep = {f: (f.read_bytes(), f.stat().st_mtime_ns) for f in outs}
+    code = proj / "stages/prepare.py"
+    source = code.read_text(encoding="utf-8")
+    code.write_text(source + "\n# edited before a failed run\n", encoding="utf-8")
+    (proj / "params.yaml").write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+    out = _run([BIN / "snakemake", "--profile", "profiles/slurm", "data/prepared/pd1998"], proj,
+               env, ok=False)
+    assert "[prepare@pd1998] error: params.yaml: prepare.corpora.pd1998.dev_fraction" in out
+    assert "slurm_logs/rule_prepare_pd1998/" in out, out[-4000:]
+    assert {f: (f.read_bytes(), f.stat().st_mtime_ns) for f in outs} == keep
+    (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True),
+                                      encoding="utf-8")
+    dry = _run([BIN / "snakemake", "-n", "--cores", "2", "data/prepared/pd1998"], proj, env)
+    assert "prepare_pd1998" in dry and "Nothing to be done" not in dry  # the edit still counts
+    code.write_text(source, encoding="utf-8")  # as it was: nothing to do (same checksum)
+    dry = _run([BIN / "snakemake", "-n", "--cores", "2", "data/prepared/pd1998"], proj, env)
+    assert "Nothing to be done" in dry, dry[-2000:]
 
     # 4. The DVC remote over SSH: a wrong key is refused with the remote named; then push,
     #    clone, pull, and the CRF segmenter works in the clone without retraining.

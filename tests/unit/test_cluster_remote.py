@@ -33,18 +33,34 @@ def test_a_cluster_run_on_the_local_store_is_refused_with_what_to_do(store, monk
     assert cluster.check_tracking(store, "slurm") == "http://127.0.0.1:5055"
 
 
-def test_the_logs_of_this_runs_failed_jobs_are_found(tmp_path):
+def test_the_logs_of_this_runs_failed_jobs_show_the_stage_s_own_lines(tmp_path):
     old = tmp_path / ".snakemake/slurm_logs/rule_a/1.log"
     old.parent.mkdir(parents=True)
     old.write_text("an earlier run\n")
     os.utime(old, (time.time() - 3600, time.time() - 3600))
     since = time.time() - 1
-    new = tmp_path / ".snakemake/cluster_logs/prepare_pd1998-7.log"
+    new = tmp_path / ".snakemake/slurm_logs/rule_prepare_pd1998/7.log"
     new.parent.mkdir(parents=True)
-    new.write_text("".join(f"line {i}\n" for i in range(50)) + "error: dev_fraction\n")
-    (found,) = cluster.failed_job_logs(tmp_path, since, lines=3)
-    assert found == (Path(".snakemake/cluster_logs/prepare_pd1998-7.log"),
-                     "line 48\nline 49\nerror: dev_fraction")
+    new.write_text("[Thu Nov 26 18:22:15 2026]\nrule prepare_pd1998:\n"
+                   "[prepare@pd1998] INFO 1 thread(s)\n"
+                   "[prepare@pd1998] error: prepare.corpora.pd1998.dev_fraction: less than 1\n"
+                   + "".join(f"snakemake chatter {i}\n" for i in range(50)))
+    crash = tmp_path / ".snakemake/cluster_logs/report-8.log"
+    crash.parent.mkdir(parents=True)
+    crash.write_text("chatter\nTraceback (most recent call last):\n  File \"x.py\", line 1\n"
+                     "ZeroDivisionError: division by zero\nmore chatter\n")
+    plain = tmp_path / ".snakemake/cluster_logs/other-9.log"
+    plain.write_text("".join(f"line {i}\n" for i in range(10)))
+    found = dict(cluster.failed_job_logs(tmp_path, since, lines=3))
+    assert set(found) == {Path(".snakemake/slurm_logs/rule_prepare_pd1998/7.log"),
+                          Path(".snakemake/cluster_logs/report-8.log"),
+                          Path(".snakemake/cluster_logs/other-9.log")}
+    assert found[Path(".snakemake/slurm_logs/rule_prepare_pd1998/7.log")] == (
+        "[prepare@pd1998] INFO 1 thread(s)\n"
+        "[prepare@pd1998] error: prepare.corpora.pd1998.dev_fraction: less than 1")
+    assert found[Path(".snakemake/cluster_logs/report-8.log")].endswith(
+        "ZeroDivisionError: division by zero")
+    assert found[Path(".snakemake/cluster_logs/other-9.log")] == "line 7\nline 8\nline 9"
 
 
 @pytest.fixture
