@@ -8,7 +8,9 @@ left to guess. Here the remote is opened first (DVC's own file system for it, so
 knows works: SSH, S3, WebDAV, a folder, ...), and a refusal becomes one message with the remote's
 name, its URL, and the commands that set its credentials in ``.dvc/config.local`` (never in the
 committed ``.dvc/config``). Push and pull then run DVC itself and report the files, bytes and
-seconds moved.
+seconds moved. A whole pull then records the pulled files for Snakemake (``snakemake --touch``,
+only when ``dvc status`` is clean), so that a fresh clone's ``snakemake -n`` has nothing to do
+with no step of the user's.
 """
 
 from __future__ import annotations
@@ -116,7 +118,29 @@ def cmd_remote(args) -> int:
     print(f"dvc {args.action} {info['remote']} ({info['url']}): {' '.join(info['dvc'])} "
           f"in {info['seconds']} s; {moved} {info['cache_files']} files, "
           f"{info['cache_bytes'] / 1e6:.1f} MB")
+    if args.action == "pull" and not args.targets and not args.no_touch:
+        print(record_for_snakemake(root))
     return 0
+
+
+def record_for_snakemake(root: Path) -> str:
+    """After a whole pull: tell Snakemake the pulled files are up to date (``snakemake --touch``),
+    but only when DVC agrees that every stage's outputs match its deps and params, so that
+    nothing out of date is ever marked done. Pulled files get fresh times in no order, and a
+    clone has no Snakemake metadata: without this, ``snakemake`` would rebuild them."""
+    if not (root / "Snakefile").exists():
+        return "no Snakefile here: nothing to record for Snakemake"
+    status = subprocess.run([sys.executable, "-m", "dvc", "status", "--json"], cwd=root,
+                            capture_output=True, text=True)
+    if status.returncode != 0 or status.stdout.strip() not in ("{}", ""):
+        return ("dvc status lists changes: not recording the pulled files for Snakemake "
+                "(run the pipeline, or `snakemake --touch` once the changes are yours)")
+    snakemake = Path(sys.executable).with_name("snakemake")
+    touch = subprocess.run([str(snakemake), "--touch", "--cores", "1", "--quiet"], cwd=root,
+                           capture_output=True, text=True)
+    if touch.returncode != 0:
+        raise RemoteError(f"snakemake --touch failed after the pull:\n{touch.stderr[-2000:]}")
+    return "recorded for Snakemake (snakemake --touch): `snakemake -n` has nothing to do"
 
 
 def add_parser(sub) -> None:
@@ -124,4 +148,7 @@ def add_parser(sub) -> None:
     r.add_argument("action", choices=["check", "push", "pull"])
     r.add_argument("targets", nargs="*", help="stages or files (default: everything)")
     r.add_argument("--remote", "-r", help="remote name (default: the project's default remote)")
+    r.add_argument("--no-touch", action="store_true", help="pull: do not record the pulled "
+                   "files for Snakemake (by default a whole pull runs `snakemake --touch` when "
+                   "`dvc status` is clean)")
     r.set_defaults(func=cmd_remote)

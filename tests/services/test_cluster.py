@@ -146,8 +146,10 @@ def test_the_pipeline_on_slurm_with_a_server_and_an_ssh_remote(tmp_path, http_se
     clone = tmp_path / "clone"
     _run(["git", "clone", "-q", proj, clone], tmp_path, env)
     _run([BIN / "dvc", "remote", "modify", "--local", "team", "keyfile", key], clone, env)
-    _run([BIN / "zhpipe", "remote", "pull"], clone, env)
+    out = _run([BIN / "zhpipe", "remote", "pull"], clone, env)
+    assert "recorded for Snakemake" in out, out
     assert "Data and pipelines are up to date" in _run([BIN / "dvc", "status"], clone, env)
+    assert "Nothing to be done" in _run([BIN / "snakemake", "-n"], clone, env)  # no --touch step
     line = "江泽民在北京欢迎你。"
     proc = subprocess.run([BIN / "zhpipe", "segment", "--model", "crf"], cwd=clone, env=env,
                           input=line + "\n", capture_output=True, text=True, timeout=300)

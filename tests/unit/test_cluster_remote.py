@@ -104,4 +104,5 @@ def test_push_and_pull_through_a_folder_remote(dvc_project, tmp_path_factory):
     subprocess.run(["rm", "-rf", str(dvc_project / ".dvc/cache")], check=True)
     out = _zhpipe(dvc_project, "remote", "pull")
     assert out.returncode == 0 and "cache now 1 files" in out.stdout, out.stderr
+    assert "no Snakefile here" in out.stdout
     assert (dvc_project / "model.bin").read_bytes() == data
