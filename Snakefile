@@ -64,8 +64,12 @@ onstart:
 
 onsuccess:
     tracking.end_pipeline("FINISHED")
-    # Record what Snakemake built in dvc.lock, so that `dvc status` agrees nothing is to do.
-    if subprocess.run(["dvc", "commit", "--force", "--quiet"]).returncode != 0:
+    # Record what Snakemake built in dvc.lock, so that `dvc status` agrees nothing is to do:
+    # the stages of this run's DAG (all of them, or those a target such as data/seg needs; each
+    # is up to date now), not stages outside it (maybe never built, maybe stale).
+    BY_RULE = {st.rule_name: st.name for st in STAGES}
+    done = sorted({BY_RULE[job.rule.name] for job in workflow.dag.jobs if job.rule.name in BY_RULE})
+    if done and subprocess.run(["dvc", "commit", "--force", "--quiet", *done]).returncode != 0:
         print("warning: `dvc commit` failed; run it by hand so that `dvc status` is clean")
 
 

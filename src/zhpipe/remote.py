@@ -8,9 +8,9 @@ left to guess. Here the remote is opened first (DVC's own file system for it, so
 knows works: SSH, S3, WebDAV, a folder, ...), and a refusal becomes one message with the remote's
 name, its URL, and the commands that set its credentials in ``.dvc/config.local`` (never in the
 committed ``.dvc/config``). Push and pull then run DVC itself and report the files, bytes and
-seconds moved. A whole pull then records the pulled files for Snakemake (``snakemake --touch``,
-only when ``dvc status`` is clean), so that a fresh clone's ``snakemake -n`` has nothing to do
-with no step of the user's.
+seconds moved. A pull then records the pulled files for Snakemake (``snakemake --touch`` on the
+outputs of the stages ``dvc status`` finds up to date, with every stage upstream of them), so
+that a fresh clone's ``snakemake -n`` has nothing to do with no step of the user's.
 """
 
 from __future__ import annotations
@@ -93,9 +93,13 @@ def _cache_bytes(root: Path) -> tuple[int, int]:
 def transfer(root: Path, action: str, name: str | None = None, targets=()) -> dict:
     """``dvc push`` or ``dvc pull`` to/from the checked remote; what moved and how long it took."""
     name, url = check(root, name)
+    # a pull of everything: what dvc.lock records (a run with a target such as `snakemake
+    # data/seg` built only some stages; without --allow-missing the pull fails on the others)
+    extra = ["--allow-missing"] if action == "pull" and not targets else []
     before = _cache_bytes(root)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "dvc", action, "--remote", name, *targets],
+    proc = subprocess.run([sys.executable, "-m", "dvc", action, "--remote", name, *extra,
+                           *targets],
                           cwd=root, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -118,29 +122,47 @@ def cmd_remote(args) -> int:
     print(f"dvc {args.action} {info['remote']} ({info['url']}): {' '.join(info['dvc'])} "
           f"in {info['seconds']} s; {moved} {info['cache_files']} files, "
           f"{info['cache_bytes'] / 1e6:.1f} MB")
-    if args.action == "pull" and not args.targets and not args.no_touch:
+    if args.action == "pull" and not args.no_touch:
         print(record_for_snakemake(root))
     return 0
 
 
 def record_for_snakemake(root: Path) -> str:
-    """After a whole pull: tell Snakemake the pulled files are up to date (``snakemake --touch``),
-    but only when DVC agrees that every stage's outputs match its deps and params, so that
-    nothing out of date is ever marked done. Pulled files get fresh times in no order, and a
-    clone has no Snakemake metadata: without this, ``snakemake`` would rebuild them."""
+    """After a pull: tell Snakemake the pulled files are up to date (``snakemake --touch``) for
+    every stage that DVC finds up to date with all the stages it reads from, so that nothing out
+    of date is ever marked done. Pulled files get fresh times in no order, and a clone has no
+    Snakemake metadata: without this, ``snakemake`` would rebuild them."""
     if not (root / "Snakefile").exists():
         return "no Snakefile here: nothing to record for Snakemake"
+    from zhpipe.dag import load_stages
+
     status = subprocess.run([sys.executable, "-m", "dvc", "status", "--json"], cwd=root,
                             capture_output=True, text=True)
-    if status.returncode != 0 or status.stdout.strip() not in ("{}", ""):
-        return ("dvc status lists changes: not recording the pulled files for Snakemake "
-                "(run the pipeline, or `snakemake --touch` once the changes are yours)")
+    if status.returncode != 0:
+        return f"dvc status failed, nothing recorded for Snakemake: {status.stderr[-500:]}"
+    import json
+
+    changed = set(json.loads(status.stdout or "{}"))
+    stages = load_stages(root)
+    producer = {o: st.name for st in stages for o in st.outs}
+    upstream = {st.name: {producer[d] for d in st.deps if d in producer} for st in stages}
+
+    def clean(name: str, seen=()) -> bool:
+        return name not in changed and all(clean(u, (*seen, name)) for u in upstream[name]
+                                           if u not in seen)
+
+    outs = [o for st in stages if clean(st.name) for o in st.outs if (root / o).exists()]
+    if not outs:
+        return "no stage is up to date for DVC: nothing recorded for Snakemake"
     snakemake = Path(sys.executable).with_name("snakemake")
-    touch = subprocess.run([str(snakemake), "--touch", "--cores", "1", "--quiet"], cwd=root,
-                           capture_output=True, text=True)
+    # the targets first: --quiet takes values and would swallow them
+    touch = subprocess.run([str(snakemake), *outs, "--touch", "--cores", "1", "--quiet"],
+                           cwd=root, capture_output=True, text=True)
     if touch.returncode != 0:
         raise RemoteError(f"snakemake --touch failed after the pull:\n{touch.stderr[-2000:]}")
-    return "recorded for Snakemake (snakemake --touch): `snakemake -n` has nothing to do"
+    left = f"; {len(changed)} stage(s) still to run" if changed else ""
+    return (f"recorded for Snakemake (snakemake --touch): {len(outs)} outputs up to "
+            f"date{left}")
 
 
 def add_parser(sub) -> None:
@@ -149,6 +171,6 @@ def add_parser(sub) -> None:
     r.add_argument("targets", nargs="*", help="stages or files (default: everything)")
     r.add_argument("--remote", "-r", help="remote name (default: the project's default remote)")
     r.add_argument("--no-touch", action="store_true", help="pull: do not record the pulled "
-                   "files for Snakemake (by default a whole pull runs `snakemake --touch` when "
-                   "`dvc status` is clean)")
+                   "files for Snakemake (by default `snakemake --touch` marks the outputs of "
+                   "every stage DVC finds up to date)")
     r.set_defaults(func=cmd_remote)
