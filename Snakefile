@@ -68,8 +68,9 @@ onsuccess:
     # Runs a stage queued (the server was slow or away for a moment): logged now if it is back.
     if (Path(workflow.basedir) / tracking.PENDING_DIR).is_dir():
         logged, left = tracking.sync_pending(Path(workflow.basedir))
-        print(f"MLflow: logged {logged} queued run(s)" + (f"; {left} still queued (zhpipe "
-              "tracking sync logs them later)" if left else ""))
+        if logged or left:
+            print(f"MLflow: logged {logged} queued run(s)" + (f"; {left} still queued (zhpipe "
+                  "tracking sync logs them later)" if left else ""))
     # Record what Snakemake built in dvc.lock, so that `dvc status` agrees nothing is to do:
     # the stages of this run's DAG (all of them, or those a target such as data/seg needs; each
     # is up to date now), not stages outside it (maybe never built, maybe stale).
