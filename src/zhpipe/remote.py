@@ -15,6 +15,8 @@ that a fresh clone's ``snakemake -n`` has nothing to do with no step of the user
 
 from __future__ import annotations
 
+import functools
+import json
 import subprocess
 import sys
 import time
@@ -96,7 +98,6 @@ def transfer(root: Path, action: str, name: str | None = None, targets=()) -> di
     # a pull of everything: what dvc.lock records (a run with a target such as `snakemake
     # data/seg` built only some stages; without --allow-missing the pull fails on the others)
     extra = ["--allow-missing"] if action == "pull" and not targets else []
-    before = _cache_bytes(root)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "dvc", action, "--remote", name, *extra,
                            *targets],
@@ -107,8 +108,7 @@ def transfer(root: Path, action: str, name: str | None = None, targets=()) -> di
                           f"{(proc.stdout + proc.stderr).strip()[-2000:]}")
     files, size = _cache_bytes(root)
     return {"remote": name, "url": url, "action": action, "seconds": round(seconds, 1),
-            "cache_files": files, "cache_bytes": size,
-            "new_cache_bytes": size - before[1], "dvc": proc.stdout.strip().splitlines()[-1:]}
+            "cache_files": files, "cache_bytes": size, "dvc": proc.stdout.strip().splitlines()[-1:]}
 
 
 def cmd_remote(args) -> int:
@@ -140,16 +140,14 @@ def record_for_snakemake(root: Path) -> str:
                             capture_output=True, text=True)
     if status.returncode != 0:
         return f"dvc status failed, nothing recorded for Snakemake: {status.stderr[-500:]}"
-    import json
-
     changed = set(json.loads(status.stdout or "{}"))
     stages = load_stages(root)
     producer = {o: st.name for st in stages for o in st.outs}
     upstream = {st.name: {producer[d] for d in st.deps if d in producer} for st in stages}
 
-    def clean(name: str, seen=()) -> bool:
-        return name not in changed and all(clean(u, (*seen, name)) for u in upstream[name]
-                                           if u not in seen)
+    @functools.cache
+    def clean(name: str) -> bool:  # the DAG is acyclic (DVC refuses cycles)
+        return name not in changed and all(clean(u) for u in upstream[name])
 
     outs = [o for st in stages if clean(st.name) for o in st.outs if (root / o).exists()]
     if not outs:

@@ -3,6 +3,7 @@ zhpipe.remote (DVC remote errors that name the remote). The real Slurm cluster a
 are in tests/services/test_cluster.py."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -101,7 +102,7 @@ def test_push_and_pull_through_a_folder_remote(dvc_project, tmp_path_factory):
     assert out.returncode == 0 and "1 file pushed" in out.stdout, out.stderr
     data = (dvc_project / "model.bin").read_bytes()
     (dvc_project / "model.bin").unlink()
-    subprocess.run(["rm", "-rf", str(dvc_project / ".dvc/cache")], check=True)
+    shutil.rmtree(dvc_project / ".dvc/cache")
     out = _zhpipe(dvc_project, "remote", "pull")
     assert out.returncode == 0 and "cache now 1 files" in out.stdout, out.stderr
     assert "no Snakefile here" in out.stdout
