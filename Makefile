@@ -32,15 +32,17 @@ run: venv
 dry: venv
 	$(BIN)/snakemake --cores $(CORES) -n
 
-# Every test under TensorFlow (the default backend), then the Keras model tests under JAX; on
-# every core (pytest-xdist; tests/services share one worker: one set of services).
+# The import-linter contracts, then every test under TensorFlow (the default backend), then the
+# Keras model tests under JAX; on every core (pytest-xdist; tests/services share one worker: one set of services).
 TEST_WORKERS ?= auto
 test: venv
+	$(BIN)/lint-imports --no-cache  # the layers and no cycles (.importlinter)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m keras
 
 lint: venv
 	$(BIN)/ruff check src stages tests bench
+	$(BIN)/lint-imports --no-cache
 
 bench: venv
 	@for b in bench/*.py; do $(BIN)/python $$b; done

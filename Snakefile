@@ -67,7 +67,9 @@ onsuccess:
     tracking.end_pipeline("FINISHED")
     # Runs a stage queued (the server was slow or away for a moment): logged now if it is back.
     if (Path(workflow.basedir) / tracking.PENDING_DIR).is_dir():
-        logged, left = tracking.sync_pending(Path(workflow.basedir))
+        from zhpipe import serving
+
+        logged, left = tracking.sync_pending(Path(workflow.basedir), serving.specs)
         if logged or left:
             print(f"MLflow: logged {logged} queued run(s)" + (f"; {left} still queued (zhpipe "
                   "tracking sync logs them later)" if left else ""))

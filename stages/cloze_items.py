@@ -5,11 +5,8 @@ set when downloaded; every CMRC 2017 validation sentence removed first."""
 import argparse
 from pathlib import Path
 
-from zhpipe import stagerun, tracking
-from zhpipe.cloze.items import make_items
+from zhpipe import stagerun
 from zhpipe.cloze.params import ItemsParams
-from zhpipe.fsutil import atomic_dir
-from zhpipe.params import load_section
 
 
 def main(argv=None):
@@ -21,11 +18,15 @@ def main(argv=None):
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
-    p = load_section("cloze_items", ItemsParams, args.params)
-    with atomic_dir(args.out) as out:
-        metrics = make_items(p, args.pd1998, args.cmrc, out, args.cft)
-    tracking.record_stage("cloze_items", p, metrics, args.metrics)
+
+    def work(p, run):
+        from zhpipe.cloze.items import make_items
+
+        return make_items(p, args.pd1998, args.cmrc, run.out(args.out), args.cft)
+
+    stagerun.run("cloze_items", work, section="cloze_items", model=ItemsParams, params=args.params,
+                 metrics=args.metrics, outs=[args.out])
 
 
 if __name__ == "__main__":
-    stagerun.run("cloze_items", main)
+    main()

@@ -4,11 +4,8 @@ default)."""
 import argparse
 from pathlib import Path
 
-from zhpipe import stagerun, tracking
+from zhpipe import stagerun
 from zhpipe.cloze.params import VectorsParams
-from zhpipe.cloze.vectors import make_vectors
-from zhpipe.fsutil import atomic_dir
-from zhpipe.params import load_section
 
 
 def main(argv=None):
@@ -20,11 +17,15 @@ def main(argv=None):
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
-    p = load_section("cloze_vectors", VectorsParams, args.params)
-    with atomic_dir(args.out) as out:
-        metrics = make_vectors(p, args.items, args.cmrc, args.word2vec, out)
-    tracking.record_stage("cloze_vectors", p, metrics, args.metrics)
+
+    def work(p, run):
+        from zhpipe.cloze.vectors import make_vectors
+
+        return make_vectors(p, args.items, args.cmrc, args.word2vec, run.out(args.out))
+
+    stagerun.run("cloze_vectors", work, section="cloze_vectors", model=VectorsParams, params=args.params,
+                 metrics=args.metrics, outs=[args.out])
 
 
 if __name__ == "__main__":
-    stagerun.run("cloze_vectors", main)
+    main()

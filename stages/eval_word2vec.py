@@ -4,10 +4,8 @@ word2vec stage's vectors (evaluation only: changing a probe word retrains nothin
 import argparse
 from pathlib import Path
 
-from zhpipe import stagerun, tracking
+from zhpipe import stagerun
 from zhpipe.embeddings.params import EvalWord2VecParams
-from zhpipe.embeddings.quality import run_evaluation
-from zhpipe.params import load_section
 
 
 def main(argv=None):
@@ -18,11 +16,16 @@ def main(argv=None):
     ap.add_argument("--plot", type=Path)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
-    p = load_section("eval_word2vec", EvalWord2VecParams, args.params)
-    metrics = run_evaluation(p, args.vectors, args.ca8, args.plot)
-    tracking.record_stage("eval_word2vec", p, metrics, args.metrics,
-                          artifacts=[args.plot] if args.plot else [])
+
+    def work(p, run):
+        from zhpipe.embeddings.quality import run_evaluation
+
+        return run_evaluation(p, args.vectors, args.ca8, args.plot)
+
+    stagerun.run("eval_word2vec", work, section="eval_word2vec", model=EvalWord2VecParams, params=args.params,
+                 metrics=args.metrics,
+                 artifacts=[args.plot] if args.plot else [])
 
 
 if __name__ == "__main__":
-    stagerun.run("eval_word2vec", main)
+    main()

@@ -4,10 +4,8 @@ cloze validation set."""
 import argparse
 from pathlib import Path
 
-from zhpipe import backend, stagerun, tracking
+from zhpipe import serving, stagerun
 from zhpipe.cloze.params import ReaderParams
-from zhpipe.fsutil import atomic_dir
-from zhpipe.params import load_section
 
 
 def main(argv=None):
@@ -19,15 +17,17 @@ def main(argv=None):
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
-    p = load_section("train_cloze", ReaderParams, args.params)
-    backend.select(p.backend, "train_cloze.backend")  # before Keras is imported
-    from zhpipe.cloze.experiment import train_and_score
 
-    with atomic_dir(args.out) as out:
-        metrics = train_and_score(p, args.items, args.vectors, args.cmrc, out)
-    metrics["backend"] = backend.describe()
-    tracking.record_stage("train_cloze", p, metrics, args.metrics, models=args.out)
+    def work(p, run):
+        from zhpipe.cloze.experiment import train_and_score  # after the backend is chosen
+
+        return train_and_score(p, args.items, args.vectors, args.cmrc, run.out(args.out),
+                               run.callbacks)
+
+    stagerun.run("train_cloze", work, section="train_cloze", model=ReaderParams, params=args.params,
+                 metrics=args.metrics, outs=[args.out], models=args.out,
+                 model_specs=serving.specs)
 
 
 if __name__ == "__main__":
-    stagerun.run("train_cloze", main)
+    main()

@@ -3,10 +3,8 @@
 import argparse
 from pathlib import Path
 
-from zhpipe import backend, stagerun, tracking
+from zhpipe import serving, stagerun
 from zhpipe.couplet.params import CoupletParams
-from zhpipe.fsutil import write_json
-from zhpipe.params import load_section
 
 
 def main(argv=None):
@@ -16,15 +14,16 @@ def main(argv=None):
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
-    p = load_section("train_couplet", CoupletParams, args.params)
-    backend.select(p.backend, "train_couplet.backend")  # before Keras is imported
-    from zhpipe.couplet.experiment import run_experiment
 
-    metrics = run_experiment(p, args.couplet, args.out)
-    write_json(args.out / "summary.json", {k: v for k, v in metrics.items() if k != "examples"})
-    metrics["backend"] = backend.describe()
-    tracking.record_stage("train_couplet", p, metrics, args.metrics, models=args.out)
+    def work(p, run):
+        from zhpipe.couplet.experiment import run_experiment  # after the backend is chosen
+
+        return run_experiment(p, args.couplet, run.out(args.out), callbacks=run.callbacks)
+
+    stagerun.run("train_couplet", work, section="train_couplet", model=CoupletParams, params=args.params,
+                 metrics=args.metrics, outs=[args.out], models=args.out,
+                 model_specs=serving.specs)
 
 
 if __name__ == "__main__":
-    stagerun.run("train_couplet", main)
+    main()

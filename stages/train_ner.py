@@ -4,9 +4,7 @@ segmenter's tags, scored on the held-out half of the 1998 dev split."""
 import argparse
 from pathlib import Path
 
-from zhpipe import backend, stagerun, tracking
-from zhpipe.fsutil import atomic_dir
-from zhpipe.params import load_section
+from zhpipe import serving, stagerun
 from zhpipe.tagging.params import NerParams
 
 
@@ -19,15 +17,17 @@ def main(argv=None):
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
-    p = load_section("train_ner", NerParams, args.params)
-    backend.select(p.backend, "train_ner.backend")  # before Keras is imported
-    from zhpipe.tagging.names import run_names
 
-    with atomic_dir(args.out) as out:
-        metrics = run_names(p, args.pd1998, args.seg, args.lexicon, out)
-    metrics["backend"] = backend.describe()
-    tracking.record_stage("train_ner", p, metrics, args.metrics, models=args.out)
+    def work(p, run):
+        from zhpipe.tagging.names import run_names  # after the backend is chosen
+
+        return run_names(p, args.pd1998, args.seg, args.lexicon, run.out(args.out),
+                         run.callbacks)
+
+    stagerun.run("train_ner", work, section="train_ner", model=NerParams, params=args.params,
+                 metrics=args.metrics, outs=[args.out], models=args.out,
+                 model_specs=serving.specs)
 
 
 if __name__ == "__main__":
-    stagerun.run("train_ner", main)
+    main()

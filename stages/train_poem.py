@@ -4,9 +4,7 @@ the form against a character bigram sampler and lines drawn from the training se
 import argparse
 from pathlib import Path
 
-from zhpipe import backend, stagerun, tracking
-from zhpipe.fsutil import atomic_dir
-from zhpipe.params import load_section
+from zhpipe import serving, stagerun
 from zhpipe.poem.params import PoemParams
 
 
@@ -17,15 +15,16 @@ def main(argv=None):
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
-    p = load_section("train_poem", PoemParams, args.params)
-    backend.select(p.backend, "train_poem.backend")  # before Keras is imported
-    from zhpipe.poem.experiment import run_experiment
 
-    with atomic_dir(args.out) as out:
-        metrics = run_experiment(p, args.poetry, out)
-    metrics["backend"] = backend.describe()
-    tracking.record_stage("train_poem", p, metrics, args.metrics, models=args.out)
+    def work(p, run):
+        from zhpipe.poem.experiment import run_experiment  # after the backend is chosen
+
+        return run_experiment(p, args.poetry, run.out(args.out), run.callbacks)
+
+    stagerun.run("train_poem", work, section="train_poem", model=PoemParams, params=args.params,
+                 metrics=args.metrics, outs=[args.out], models=args.out,
+                 model_specs=serving.specs)
 
 
 if __name__ == "__main__":
-    stagerun.run("train_poem", main)
+    main()

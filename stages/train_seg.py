@@ -4,9 +4,7 @@ jackknifed tags of the names tagger's training sentences."""
 import argparse
 from pathlib import Path
 
-from zhpipe import backend, stagerun, tracking
-from zhpipe.fsutil import atomic_dir
-from zhpipe.params import load_section
+from zhpipe import serving, stagerun
 from zhpipe.tagging.params import SegParams
 
 
@@ -19,15 +17,17 @@ def main(argv=None):
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
-    p = load_section("train_seg", SegParams, args.params)
-    backend.select(p.backend, "train_seg.backend")  # before Keras is imported
-    from zhpipe.tagging.segmentation import run_segmenter
 
-    with atomic_dir(args.out) as out:
-        metrics = run_segmenter(p, args.pd1998, args.sighan, args.lexicon, out)
-    metrics["backend"] = backend.describe()
-    tracking.record_stage("train_seg", p, metrics, args.metrics, models=args.out)
+    def work(p, run):
+        from zhpipe.tagging.segmentation import run_segmenter  # after the backend is chosen
+
+        return run_segmenter(p, args.pd1998, args.sighan, args.lexicon, run.out(args.out),
+                             run.callbacks)
+
+    stagerun.run("train_seg", work, section="train_seg", model=SegParams, params=args.params,
+                 metrics=args.metrics, outs=[args.out], models=args.out,
+                 model_specs=serving.specs)
 
 
 if __name__ == "__main__":
-    stagerun.run("train_seg", main)
+    main()

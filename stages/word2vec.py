@@ -1,14 +1,10 @@
 """Stage word2vec: word and character vectors (Keras or gensim engine)."""
 
 import argparse
-import time
 from pathlib import Path
 
-from zhpipe import backend, stagerun, tracking
-from zhpipe.embeddings import training
+from zhpipe import stagerun
 from zhpipe.embeddings.params import Word2VecParams
-from zhpipe.fsutil import atomic_dir
-from zhpipe.params import ParamsError, load_section
 
 
 def main(argv=None):
@@ -21,23 +17,16 @@ def main(argv=None):
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
-    p = load_section("word2vec", Word2VecParams, args.params)
-    backend.select(p.backend, "word2vec.backend")  # the keras engine's (auto: on a GPU)
 
-    t0 = time.perf_counter()
-    user = [Path(f) for f in p.user_files]
-    for f in user:
-        if not f.is_file():
-            raise ParamsError(f"{args.params}: word2vec.user_files: {f} is not a file")
-    sentences, sources = training.training_corpus(
-        args.mined, args.lexicon, gold=args.gold if p.input == "gold" else None,
-        extra=args.extra if p.extra_corpora else [], user_files=user)
-    with atomic_dir(args.out) as out:  # the folder appears whole, or not at all
-        metrics = training.run(sentences, p, out)
-    metrics["corpus"] = {**sources, "input": p.input}
-    metrics["seconds_total"] = round(time.perf_counter() - t0, 2)
-    tracking.record_stage("word2vec", p, metrics, args.metrics)
+    def work(p, run):
+        from zhpipe.embeddings.training import run_word2vec  # after the backend is chosen
+
+        return run_word2vec(p, args.lexicon, args.mined, args.gold, args.extra,
+                            run.out(args.out), args.params)
+
+    stagerun.run("word2vec", work, section="word2vec", model=Word2VecParams, params=args.params,
+                 metrics=args.metrics, outs=[args.out])
 
 
 if __name__ == "__main__":
-    stagerun.run("word2vec", main)
+    main()

@@ -87,11 +87,7 @@ def load_section(section: str, model: type[S], path: str | Path = DEFAULT_PATH) 
                           f"{', '.join(SECTIONS)}")
     if section not in data:
         raise ParamsError(f"{path}: section '{section}' is missing")
-    params = validate(model, data[section], section, path)
-    from zhpipe import tracking  # here: tracking imports this module
-
-    tracking.note_params(params)  # the stage's live MLflow run shows it at once
-    return params
+    return validate(model, data[section], section, path)
 
 
 def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:

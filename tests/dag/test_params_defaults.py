@@ -16,18 +16,25 @@ PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
 
 
 def _section_classes() -> dict[str, type]:
-    """``{section: class}`` read from each stage's ``load_section("section", Class, ...)``."""
+    """``{section: class}`` read from each stage script's ``stagerun.run(..., section=,
+    model=)`` and ``run.section(name, Class)``."""
     out = {}
     for script in sorted((ROOT / "stages").glob("*.py")):
         tree = ast.parse(script.read_text(encoding="utf-8"))
         origin = {a.asname or a.name: node.module for node in ast.walk(tree)
                   if isinstance(node, ast.ImportFrom) and node.module for a in node.names}
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "load_section"
-                    and isinstance(node.args[0], ast.Constant)):
-                cls_name = node.args[1].id
-                out[node.args[0].value] = getattr(importlib.import_module(origin[cls_name]),
-                                                  cls_name)
+            if not isinstance(node, ast.Call):
+                continue
+            kw = {k.arg: k.value for k in node.keywords}
+            if "section" in kw and "model" in kw:  # stagerun.run(..., section=, model=)
+                name, cls = kw["section"], kw["model"]
+            elif getattr(node.func, "attr", "") == "section" and len(node.args) == 2:
+                name, cls = node.args  # run.section("mine_words", MineWordsParams)
+            else:
+                continue
+            if isinstance(name, ast.Constant) and isinstance(cls, ast.Name):
+                out[name.value] = getattr(importlib.import_module(origin[cls.id]), cls.id)
     return out
 
 

@@ -9,7 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zhpipe import tracking
+from zhpipe import serving, stagerun, tracking
+from zhpipe.callbacks import epoch_end, named
+
+
+def _epoch(curve: str, row: dict) -> None:
+    epoch_end(named(curve, [tracking.EpochLogger()]), row)
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.services
@@ -41,15 +46,14 @@ def test_a_pipeline_logs_to_the_server(project, server):
     pid, parent = tracking.start_pipeline("snakemake", project)
     assert parent is not None
     rid = tracking.open_stage_run("train_seg", project)
-    with tracking.curve("seg"):
-        for epoch in (1, 2):
-            tracking.log_epoch({"epoch": epoch, "loss": 1.0 / epoch, "dev": 0.5 + epoch / 10})
+    for epoch in (1, 2):
+        _epoch("seg", {"epoch": epoch, "loss": 1.0 / epoch, "dev": 0.5 + epoch / 10})
     client = MlflowClient(server.uri)
     assert client.get_run(rid).info.status == "RUNNING"  # live on the server
     history = [{"epoch": e, "loss": 1.0 / e, "dev": 0.5 + e / 10} for e in (1, 2)]
-    tracking.record_stage("train_seg", {"k": 1}, {"seg": {"history": history}, "f1": 0.7},
+    stagerun.record("train_seg", {"k": 1}, {"seg": {"history": history}, "f1": 0.7},
                           project / "reports/metrics/train_seg.json", root=project,
-                          models=project / "data" / "seg")
+                          models=project / "data" / "seg", model_specs=serving.specs)
     tracking.end_pipeline("FINISHED", project)
     assert not (project / tracking.PENDING_DIR).exists()
     run = client.get_run(rid)
@@ -72,13 +76,11 @@ def test_the_server_killed_mid_stage_queues_the_run_and_sync_completes_it(projec
     from mlflow.tracking import MlflowClient
 
     rid = tracking.open_stage_run("train_ner", project)
-    with tracking.curve("ner"):
-        tracking.log_epoch({"epoch": 1, "loss": 2.0})
+    _epoch("ner", {"epoch": 1, "loss": 2.0})
     server.down()  # killed while the stage trains
     try:
-        with tracking.curve("ner"):
-            tracking.log_epoch({"epoch": 2, "loss": 1.0})  # warns, the stage goes on
-        tracking.record_stage("train_ner", {"k": 1}, {"ner": {"history": [
+        _epoch("ner", {"epoch": 2, "loss": 1.0})  # warns, the stage goes on
+        stagerun.record("train_ner", {"k": 1}, {"ner": {"history": [
             {"epoch": 1, "loss": 2.0}, {"epoch": 2, "loss": 1.0}]}, "f1": 0.5},
             project / "reports/metrics/train_ner.json", root=project)
         assert (project / "reports/metrics/train_ner.json").exists()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from zhpipe import backend, tracking
+from zhpipe import backend, stagerun, tracking
 from zhpipe.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def test_the_backend_is_an_mlflow_tag(tmp_path, monkeypatch):
     for var in ("MLFLOW_TRACKING_URI", tracking.ENV_PARENT, "DVC_STAGE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
-    tracking.record_stage("train_seg", {"k": 1}, {"f1": 0.9, "backend": {
+    stagerun.record("train_seg", {"k": 1}, {"f1": 0.9, "backend": {
         "backend": "jax", "device": "gpu: NVIDIA H100"}}, tmp_path / "m.json", root=tmp_path)
     from mlflow.tracking import MlflowClient
 

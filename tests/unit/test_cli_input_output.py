@@ -161,7 +161,7 @@ def test_one_huge_line_is_tagged_in_bounded_pieces(monkeypatch, capsys):
     import io
     import json
 
-    from zhpipe.mining import cli
+    from zhpipe.cli import mining as cli
 
     sentence = "江泽民在北京会见了客人。"
     line = sentence * 3000  # 36,000 characters, one line
@@ -182,7 +182,7 @@ def test_one_huge_line_is_segmented_in_pieces_into_one_output_line(tmp_path, mon
                                                                       capsys):
     import io
 
-    from zhpipe.mining import cli
+    from zhpipe.cli import mining as cli
 
     lex = tmp_path / "lex.tsv"
     lex.write_text("word\tcount\n江泽民\t5\n北京\t5\n会见\t3\n客人\t3\n在\t9\n了\t9\n。\t9\n",

@@ -12,7 +12,7 @@ from zhpipe.couplet.data import (
     CoupletError,
     check_upper,
     constraints,
-    is_ideograph,
+    is_han,
     read_pairs,
     render,
 )
@@ -39,7 +39,7 @@ def test_vocab_and_constraints():
     assert forced.tolist() == [-1, -1, -1, -1, v.index["，"], -1, 1]  # 'A' unknown -> <unk>
     assert same.tolist() == [-1, -1, -1, -1, -1, 0, -1]
     assert render("风A，", [v.index["雨"], 1, v.index["，"]], v) == "雨A，"
-    assert is_ideograph("龘") and not is_ideograph("，") and not is_ideograph("a")
+    assert is_han("龘") and not is_han("，") and not is_han("a")
 
 
 def test_read_pairs_skips_unequal_and_names_bad_lines(tmp_path):
@@ -152,7 +152,7 @@ def test_constraints_hold_on_random_inputs(kind):
             assert len(o) == len(u)
             assert punct_aligned(u, o)
             assert repetition_pattern(u) == repetition_pattern(o)
-            assert not {c for c in o if is_ideograph(c)} & set(u)
+            assert not {c for c in o if is_han(c)} & set(u)
 
 
 def test_seq2seq_step_inference_matches_training_graph():

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from zhpipe import serving, tracking
+from zhpipe import serving, stagerun, tracking
 from zhpipe.tagging.data import SEG_TAGS, LexiconFlags, bmes_to_words, words_to_bmes
 from zhpipe.tagging.tagger import train_tagger
 
@@ -35,9 +35,9 @@ def test_the_segmenter_is_registered_per_run_and_loads_in_a_fresh_process(store,
 
     folder, tagger = seg_folder
     for _ in range(2):
-        tracking.record_stage("train_seg", {"k": 1}, {"f1": 0.5},
+        stagerun.record("train_seg", {"k": 1}, {"f1": 0.5},
                               store / "reports/metrics/train_seg.json", root=store,
-                              models=folder)
+                              models=folder, model_specs=serving.specs)
     uri = tracking.tracking_uri(store)
     client = MlflowClient(uri)
     versions = sorted(client.search_model_versions("name='zhpipe-segmenter'"),
@@ -68,8 +68,8 @@ def test_models_are_not_logged_when_switched_off(store, seg_folder):
     from mlflow.tracking import MlflowClient
 
     (store / "params.yaml").write_text("tracking:\n  log_models: false\n")
-    tracking.record_stage("train_seg", {}, {"f1": 0.5}, store / "m.json", root=store,
-                          models=seg_folder[0])
+    stagerun.record("train_seg", {}, {"f1": 0.5}, store / "m.json", root=store,
+                          models=seg_folder[0], model_specs=serving.specs)
     assert MlflowClient(tracking.tracking_uri(store)).search_registered_models() == []
 
 

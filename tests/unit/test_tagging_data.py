@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
 
-from zhpipe.evaluation.entities import entity_scores
+from zhpipe.evaluation.entities import bio_entities, entity_scores
 from zhpipe.tagging.data import (
     LexiconFlags,
     Vocab,
-    bio_entities,
     bmes_to_words,
     encode,
     pos_to_bio,

@@ -2,7 +2,13 @@ import json
 
 import pytest
 
-from zhpipe import tracking
+from zhpipe import stagerun, tracking
+from zhpipe.callbacks import epoch_end, named
+
+
+def _epoch(curve: str, row: dict) -> None:
+    """One epoch reported as a training loop reports it: through the runner's callback."""
+    epoch_end(named(curve, [tracking.EpochLogger()]), row)
 
 
 def _runs(uri):
@@ -18,7 +24,7 @@ def test_stage_run_is_logged_with_tags_params_metrics_under_parent(store, monkey
     assert uri == f"sqlite:///{store / 'mlflow.db'}"
     pid, parent = tracking.start_pipeline("snakemake", store)
     assert parent is not None
-    tracking.record_stage("prepare@x", {"seed": 3, "nested": {"a": [1, 2]}},
+    stagerun.record("prepare@x", {"seed": 3, "nested": {"a": [1, 2]}},
                           {"sentences": 12, "files": {"a.txt": {"words": 5}}},
                           store / "reports/metrics/prepare/x.json", root=store)
     tracking.end_pipeline("FINISHED", store)
@@ -38,7 +44,7 @@ def test_names_mlflow_refuses_are_logged_under_safe_names(store):
     assert tracking.mlflow_key("pku.f1_by_length.5+") == "pku.f1_by_length.5plus"
     assert tracking.mlflow_key("files.a b:c/d-e_f") == "files.a b:c/d-e_f"  # allowed as is
     assert tracking.mlflow_key("f1（词）") == "f1___"
-    tracking.record_stage("mine_words", {"lengths": {"5+": 1}}, {"f1_by_length": {"5+": 0.5}},
+    stagerun.record("mine_words", {"lengths": {"5+": 1}}, {"f1_by_length": {"5+": 0.5}},
                           store / "reports/metrics/mine_words.json", root=store)
     assert not (store / tracking.PENDING_DIR).exists()  # logged, not queued
     (run,) = _runs(tracking.tracking_uri(store))
@@ -54,7 +60,7 @@ def test_a_run_that_fails_half_way_is_queued_whole_and_leaves_no_half_run(store,
 
     log_batch = MlflowClient.log_batch
     monkeypatch.setattr(MlflowClient, "log_batch", refuse)
-    tracking.record_stage("prepare@z", {"k": 1}, {"n": 2},
+    stagerun.record("prepare@z", {"k": 1}, {"n": 2},
                           store / "reports/metrics/prepare/z.json", root=store)
     assert len(list((store / tracking.PENDING_DIR).glob("*.json"))) == 1
     assert _runs(tracking.tracking_uri(store)) == []  # no FAILED, empty run left behind
@@ -66,7 +72,7 @@ def test_a_run_that_fails_half_way_is_queued_whole_and_leaves_no_half_run(store,
 
 def test_unreachable_server_queues_the_run_and_sync_logs_it(store, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
-    tracking.record_stage("download@y", {"k": 1}, {"bytes": 10},
+    stagerun.record("download@y", {"k": 1}, {"bytes": 10},
                           store / "reports/metrics/download/y.json", root=store)
     assert json.loads((store / "reports/metrics/download/y.json").read_text()) == {"bytes": 10}
     queued = list((store / tracking.PENDING_DIR).glob("*.json"))
@@ -124,7 +130,7 @@ def test_a_queued_run_keeps_its_artefacts_as_they_were(store, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
     art = store / "curve.json"
     art.write_text("then", encoding="utf-8")
-    tracking.record_stage("mine_words", {"k": 1}, {"n": 1}, store / "m.json", artifacts=[art],
+    stagerun.record("mine_words", {"k": 1}, {"n": 1}, store / "m.json", artifacts=[art],
                           root=store)
     art.write_text("changed afterwards", encoding="utf-8")
     uri = f"sqlite:///{store / 'other.db'}"
@@ -140,7 +146,7 @@ def test_a_queued_run_keeps_its_artefacts_as_they_were(store, monkeypatch):
 
 def test_an_unreadable_queued_file_is_named_and_set_aside(store, monkeypatch, caplog):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
-    tracking.record_stage("prepare@a", {"k": 1}, {"n": 1}, store / "a.json", root=store)
+    stagerun.record("prepare@a", {"k": 1}, {"n": 1}, store / "a.json", root=store)
     bad = store / tracking.PENDING_DIR / "0-corrupt.json"
     bad.write_text("{not json", encoding="utf-8")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'other.db'}")
@@ -177,12 +183,12 @@ def test_a_copied_checkout_logs_into_its_own_artefacts(tmp_path, store, monkeypa
     first = tmp_path / "first"
     first.mkdir()
     (first / "curve.json").write_text("1", encoding="utf-8")
-    tracking.record_stage("mine_words", {"k": 1}, {"n": 1}, first / "m.json",
+    stagerun.record("mine_words", {"k": 1}, {"n": 1}, first / "m.json",
                           artifacts=[first / "curve.json"], root=first)
     copy = tmp_path / "copy"
     shutil.copytree(first, copy)
     monkeypatch.chdir(copy)
-    tracking.record_stage("mine_words", {"k": 2}, {"n": 2}, copy / "m.json", root=copy)
+    stagerun.record("mine_words", {"k": 2}, {"n": 2}, copy / "m.json", root=copy)
     uri = tracking.tracking_uri(copy)
     assert uri == f"sqlite:///{copy / 'mlflow.db'}"
     exp = MlflowClient(uri).get_experiment_by_name(tracking.EXPERIMENT)
@@ -214,7 +220,7 @@ def test_a_run_queued_before_the_checkout_moved_is_logged_in_the_new_place(tmp_p
     first = tmp_path / "first"
     first.mkdir()
     (first / "curve.json").write_text("then", encoding="utf-8")
-    tracking.record_stage("mine_words", {"k": 1}, {"n": 1}, first / "m.json",
+    stagerun.record("mine_words", {"k": 1}, {"n": 1}, first / "m.json",
                           artifacts=[first / "curve.json"], root=first)
     assert len(list((first / tracking.PENDING_DIR).glob("*.json"))) == 1
     monkeypatch.setattr(MlflowClient, "log_batch", log_batch)
@@ -242,7 +248,7 @@ def _history(uri, run_id, key):
 
 
 def test_training_curves_are_step_metrics_and_dvc_plot_files(store):
-    tracking.record_stage("train_ner", {"k": 1}, _TRAINING, store / "reports/metrics/train_ner.json",
+    stagerun.record("train_ner", {"k": 1}, _TRAINING, store / "reports/metrics/train_ner.json",
                           root=store)
     uri = tracking.tracking_uri(store)
     (run,) = _runs(uri)
@@ -260,7 +266,7 @@ def test_training_curves_are_step_metrics_and_dvc_plot_files(store):
 
 def test_a_queued_training_run_syncs_its_curves_with_steps(store, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
-    tracking.record_stage("train_ner", {"k": 1}, _TRAINING, store / "reports/metrics/train_ner.json",
+    stagerun.record("train_ner", {"k": 1}, _TRAINING, store / "reports/metrics/train_ner.json",
                           root=store)
     assert len(list((store / tracking.PENDING_DIR).glob("*.json"))) == 1
     uri = f"sqlite:///{store / 'later.db'}"
@@ -291,22 +297,19 @@ def test_a_stage_run_is_live_while_the_stage_runs(store):
     assert run.info.status == "RUNNING" and run.data.tags["zhpipe.stage"] == "train_ner"
     tracking.note_params(P())
     assert _client(uri).get_run(rid).data.params == {"k": "1", "lr": "0.01"}
-    with tracking.curve("ner"):
-        for row in _TRAINING["ner"]["history"][:2]:
-            tracking.log_epoch(row)
-        with tracking.curve(None):  # e.g. a jackknife fold: not the stage's curve
-            tracking.log_epoch({"epoch": 1, "loss": 99.0})
+    for row in _TRAINING["ner"]["history"][:2]:
+        _epoch("ner", row)  # as the training loop calls its callbacks
+    epoch_end([], {"epoch": 1, "loss": 99.0})  # e.g. a jackknife fold: handed no callback
     assert sorted(_history(uri, rid, "ner.loss")) == [(1, 9.5), (2, 1.5)]  # while it runs
     assert _client(uri).get_run(rid).info.status == "RUNNING"
-    with tracking.curve("ner"):
-        tracking.log_epoch(_TRAINING["ner"]["history"][2])
-    tracking.record_stage("train_ner", P(), _TRAINING, store / "reports/metrics/train_ner.json",
+    _epoch("ner", _TRAINING["ner"]["history"][2])
+    stagerun.record("train_ner", P(), _TRAINING, store / "reports/metrics/train_ner.json",
                           root=store)
     (run,) = _runs(uri)
     assert run.info.run_id == rid and run.info.status == "FINISHED"
     assert sorted(_history(uri, rid, "ner.loss")) == [(1, 9.5), (2, 1.5), (3, 0.5)]  # once each
     assert run.data.metrics["ner.f1"] == 0.9 and run.data.params == {"k": "1", "lr": "0.01"}
-    tracking.log_epoch({"epoch": 4, "loss": 1.0})  # no live run any more: nothing happens
+    _epoch("ner", {"epoch": 4, "loss": 1.0})  # no live run any more: nothing happens
 
 
 def test_a_stage_that_fails_closes_its_run_failed_with_the_error(store, monkeypatch):
@@ -315,11 +318,11 @@ def test_a_stage_that_fails_closes_its_run_failed_with_the_error(store, monkeypa
 
     monkeypatch.setenv("DVC_ROOT", str(store))
 
-    def main(_argv):
+    def work(_p, _run):
         raise UserError("params.yaml: train_ner.lr: not a number")
 
     with pytest.raises(SystemExit) as exc:
-        stagerun.run("train_ner", main)
+        stagerun.run("train_ner", work, metrics=store / "m.json")
     assert exc.value.code == 2
     (run,) = _runs(tracking.tracking_uri(store))
     assert run.info.status == "FAILED"
@@ -331,19 +334,17 @@ def test_a_run_queued_mid_stage_is_completed_by_sync(store, monkeypatch):
     sync completes that run instead of making a second one."""
     uri = tracking.tracking_uri(store)
     rid = tracking.open_stage_run("train_ner", store)
-    with tracking.curve("ner"):
-        tracking.log_epoch(_TRAINING["ner"]["history"][0])
-    real = tracking.log_record
+    _epoch("ner", _TRAINING["ner"]["history"][0])
 
-    def down(record, root):
+    def down(record, root, model_specs=None):
         raise ConnectionError("server went away")
 
-    monkeypatch.setattr(tracking, "log_record", down)
-    tracking.record_stage("train_ner", {"k": 1}, _TRAINING,
+    monkeypatch.setattr(tracking.record, "log_record", down)
+    stagerun.record("train_ner", {"k": 1}, _TRAINING,
                           store / "reports/metrics/train_ner.json", root=store)
     (queued,) = (store / tracking.PENDING_DIR).glob("*.json")
     assert json.loads(queued.read_text())["live_run_id"] == rid
-    monkeypatch.setattr(tracking, "log_record", real)
+    monkeypatch.undo()
     assert tracking.sync_pending(store) == (1, 0)
     (run,) = _runs(uri)
     assert run.info.run_id == rid and run.info.status == "FINISHED"
@@ -356,7 +357,7 @@ def test_system_metrics_are_sampled_on_the_live_run(store):
 
     rid = tracking.open_stage_run("train_seg", store)
     time.sleep(1.5)
-    tracking.record_stage("train_seg", {}, {"f1": 1.0}, store / "reports/metrics/train_seg.json",
+    stagerun.record("train_seg", {}, {"f1": 1.0}, store / "reports/metrics/train_seg.json",
                           root=store)
     keys = set(_client(tracking.tracking_uri(store)).get_run(rid).data.metrics)
     assert "system/cpu_utilization_percentage" in keys and \
@@ -389,7 +390,7 @@ def test_inputs_are_logged_as_datasets_with_their_dvc_hash(store):
     want = {p: yaml.safe_load((store / f"{p}.dvc").read_text())["outs"][0]["md5"]
             for p in ("data/prepared/x", "raw.txt")}
     assert {p: tracking.dvc_hash(store / p) for p in want} == want
-    tracking.record_stage("prepare@x", {}, {"n": 1}, store / "reports/metrics/prepare/x.json",
+    stagerun.record("prepare@x", {}, {"n": 1}, store / "reports/metrics/prepare/x.json",
                           root=store)
     (run,) = _runs(tracking.tracking_uri(store))
     got = {d.dataset.name: d.dataset.digest for d in run.inputs.dataset_inputs}

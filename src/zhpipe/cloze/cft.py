@@ -13,8 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from zhpipe.cloze.data import BLANK, ClozeItem, attach_answers, read_answers, read_doc_query
-from zhpipe.corpus.text import CorpusError
-from zhpipe.couplet.data import is_ideograph
+from zhpipe.corpus.text import CorpusError, is_han
 
 CFT_FILES = ("cft.auto", "cft.human")
 
@@ -70,7 +69,7 @@ def validation_sentences(doc_query: Path, answers: Path) -> set[str]:
             keys.add(key(s))
             if it.answer and BLANK in s:
                 keys.add(key(_fill(s, it.answer)))
-    return {k for k in keys if sum(map(is_ideograph, k)) >= MIN_OVERLAP_CHARS}
+    return {k for k in keys if sum(map(is_han, k)) >= MIN_OVERLAP_CHARS}
 
 
 def drop_overlap(items: list[ClozeItem], banned: set[str]) -> tuple[list[ClozeItem], dict]:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from zhpipe import tracking
+from zhpipe.callbacks import Callback, named
 from zhpipe.cloze.data import (
     ReadStats,
     accuracy,
@@ -37,7 +38,8 @@ def top_frequency(item, exclude) -> str:
     return Counter(cands).most_common(1)[0][0] if cands else ""
 
 
-def _train_member(p: ReaderParams, train, dev, vocab, init, stories, member: int):
+def _train_member(p: ReaderParams, train, dev, vocab, init, stories, member: int,
+                  callbacks: Sequence[Callback] = ()):
     """One reader of the ensemble (members differ by their seed)."""
     from zhpipe.cloze.reader import train_reader
 
@@ -47,11 +49,14 @@ def _train_member(p: ReaderParams, train, dev, vocab, init, stories, member: int
         freeze_embeddings=p.freeze_embeddings, gated_attention=p.gated_attention,
         learning_rate=p.learning_rate, lr_decay=p.lr_decay, epochs=p.epochs,
         patience=p.patience, seed=p.seed + member, init=init,
-        second=stories, second_epochs=p.story_epochs, second_learning_rate=p.story_learning_rate)
+        second=stories, second_epochs=p.story_epochs, second_learning_rate=p.story_learning_rate,
+        callbacks=callbacks)
 
 
-def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out: Path) -> dict:
-    """Train the reader on the items, save it in ``out``, score it on CMRC 2017 validation."""
+def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out: Path,
+                    callbacks: Sequence[Callback] = ()) -> dict:
+    """Train the reader on the items, save it in ``out``, score it on CMRC 2017 validation.
+    ``callbacks`` see the first member's epochs as the curve ``reader``."""
     from zhpipe.cloze.reader import Ensemble, WordVocab, best
     from zhpipe.embeddings.io import load_npz
 
@@ -74,8 +79,8 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
     stories = [it for it in train if it.qid.startswith(STORY_QID)]
     readers, infos = [], []
     for member in range(p.ensemble):  # members differ by their seed
-        with tracking.curve("reader" if member == 0 else None):  # the first member's curve
-            reader, info = _train_member(p, train, dev, vocab, init, stories, member)
+        reader, info = _train_member(p, train, dev, vocab, init, stories, member,
+                                     named("reader", callbacks) if member == 0 else [])
         reader.save(out, member, p.ensemble)
         readers.append(reader)
         infos.append(info)

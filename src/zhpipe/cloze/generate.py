@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zhpipe.cloze.data import BLANK, ClozeItem
-from zhpipe.couplet.data import is_ideograph
+from zhpipe.corpus.text import is_han
 
 SENTENCE_END = {"。", "！", "？", "!", "?"}
 
@@ -129,7 +129,7 @@ def generate_passages(passages: Sequence[Sequence[list[Token]]], opts: Generator
 
     def candidate(word: str, tag: str | None) -> bool:
         if len(word) < opts.min_answer_chars or word in never \
-                or not all(is_ideograph(c) for c in word):
+                or not all(is_han(c) for c in word):
             return False
         return tag in tags if tag is not None else word not in stop
 

@@ -41,7 +41,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from zhpipe import tracking
+from zhpipe.callbacks import Callback, epoch_end
 from zhpipe.cloze.data import BLANK, ClozeItem
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.layers import AttentionSum, BlankQuery, GatedAttention, GatedConv1D
@@ -156,10 +156,10 @@ def candidate_mask(tokens: Sequence[str], exclude: frozenset[str] = frozenset()
                    ) -> np.ndarray:
     """Positions that may hold the answer: words of Chinese characters, letters or digits, but
     not the blank and not the excluded (never-answer) words."""
-    from zhpipe.couplet.data import is_ideograph
+    from zhpipe.corpus.text import is_han
 
     return np.array([w != BLANK and w not in exclude
-                     and any(is_ideograph(c) or c.isalnum() for c in w) for w in tokens], bool)
+                     and any(is_han(c) or c.isalnum() for c in w) for w in tokens], bool)
 
 
 def _pad(rows: Sequence[np.ndarray], width: int, dtype) -> np.ndarray:
@@ -402,8 +402,8 @@ def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: Wo
                  learning_rate: float, epochs: int,
                  patience: int, seed: int, init: np.ndarray | None = None,
                  lr_decay: str = "none", second: Sequence[ClozeItem] = (),
-                 second_epochs: int = 0, second_learning_rate: float | None = None
-                 ) -> tuple[Reader, dict]:
+                 second_epochs: int = 0, second_learning_rate: float | None = None,
+                 callbacks: Sequence[Callback] = ()) -> tuple[Reader, dict]:
     """Train with early stopping on the accuracy over ``dev`` (held-out items, never the
     evaluation set). ``lr_decay``: ``none`` (constant rate) or ``cosine`` (from
     ``learning_rate`` down to 0 over all ``epochs``). Then, a second phase (a curriculum):
@@ -454,7 +454,7 @@ def train_reader(train: Sequence[ClozeItem], dev: Sequence[ClozeItem], vocab: Wo
                             "dev_accuracy": round(100 * acc, 2),
                             "items_per_sec": round((seen - seen_before) /
                                                    max(epoch_seconds, 1e-9), 1)})
-            tracking.log_epoch(history[-1])
+            epoch_end(callbacks, history[-1])
             log.info("reader %s epoch %d: loss %.4f, dev accuracy %.2f%%", phase, epoch + 1,
                      history[-1]["loss"], 100 * acc)
             if stopper.update(acc):

@@ -14,6 +14,7 @@ the checksum it had is recorded in the dataset's ``MANIFEST.json`` and reported,
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
@@ -214,3 +215,14 @@ def load_catalogue(path: str | Path, p: DownloadParams,
                           f"(known: {', '.join(sorted(cat))})")
     return {name: ds.model_copy(update={"enabled": False}) if name in p.disabled else ds
             for name, ds in cat.items()}
+
+
+def load_local(name: str, catalogue: str | os.PathLike = "catalogue.yaml") -> LocalDataset:
+    """The ``local.<name>`` entry of the catalogue (validated with the whole catalogue)."""
+    from zhpipe.params import ParamsError, read_params, validate
+
+    cat = validate(Catalogue, read_params(catalogue), "", catalogue)
+    if name not in cat.local:
+        raise ParamsError(f"{catalogue}: no local.{name} entry (known: "
+                          f"{', '.join(sorted(cat.local)) or 'none'})")
+    return cat.local[name]

@@ -363,3 +363,39 @@ def _from_source(name: str, ds: Dataset, tmp: Path, settings: Settings):
             path.unlink(missing_ok=True)
             raise
     return files, None
+
+
+def run_download(p, dataset: str, catalogue_path: str | Path, params_path: str | Path,
+                 out_dir: Path) -> tuple[dict, dict]:
+    """Stage ``download@<dataset>``: fetch one catalogue dataset into ``out_dir`` and verify it.
+    Returns its metrics and the params its run records (the catalogue entry, the mirror)."""
+    import time
+
+    from zhpipe.corpus.catalogue import load_catalogue
+    from zhpipe.params import ParamsError
+
+    catalogue = load_catalogue(catalogue_path, p, params_path)
+    if dataset not in catalogue:
+        raise ParamsError(f"{catalogue_path}: catalogue has no dataset '{dataset}' "
+                          f"(known: {', '.join(sorted(catalogue))})")
+    ds = catalogue[dataset]
+    settings = Settings.from_params(p)
+    t0 = time.perf_counter()
+    manifest = fetch_dataset(dataset, ds, out_dir, settings)
+    files = manifest["files"].values()
+    metrics = {
+        "files": len(manifest["files"]),
+        "bytes": sum(f["bytes"] for f in files),
+        "verified_files": sum(f["verified"] != "unverified" for f in files),
+        "unverified_files": sum(f["verified"] == "unverified" for f in files),
+        "missing_optional_files": len(manifest["missing_optional"]),
+        "from_mirror": manifest["origin"] == "mirror",
+        "mirror_identical_to_upstream": (manifest["archive"] or {}).get(
+            "identical_to_upstream", True),
+        "warnings": len(settings.warnings),
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+    params = {"dataset": dataset, **ds.model_dump(mode="json"),
+              "mirror": str(settings.mirror) if settings.mirror else None,
+              "fetch_optional": p.fetch_optional, "retries": p.retries}
+    return metrics, params

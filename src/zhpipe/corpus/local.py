@@ -89,15 +89,3 @@ def ingest(files: list[Path], out: Path, max_line_chars: int,
     write_json(out / "MANIFEST.json", {"files": manifest})
     return {"files": len(manifest), "lines": lines_out, "characters": chars,
             "bytes": sum(m["bytes"] for m in manifest), "manifest": manifest}
-
-
-def load_local(name: str, catalogue: str | os.PathLike = "catalogue.yaml") -> LocalDataset:
-    """The ``local.<name>`` entry of the catalogue (validated with the whole catalogue)."""
-    from zhpipe.corpus.catalogue import Catalogue
-    from zhpipe.params import ParamsError, read_params, validate
-
-    cat = validate(Catalogue, read_params(catalogue), "", catalogue)
-    if name not in cat.local:
-        raise ParamsError(f"{catalogue}: no local.{name} entry (known: "
-                          f"{', '.join(sorted(cat.local)) or 'none'})")
-    return cat.local[name]

@@ -24,14 +24,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zhpipe.corpus.text import CorpusError
+from zhpipe.corpus.text import HAN_CHARS, CorpusError
 
 NOTE = re.compile(r"（[^（）]*）|〖[^〖〗]*〗")  # editorial notes: （一作「叉」）, 〖...〗
 BRACKETS = str.maketrans("", "", "[]")  # [淅]: an editor's restored character, kept
 MISSING = "囗"  # the collection's mark for a lost character (like □), not the radical
 LINE_END = re.compile(r"[，。？！；：、]")
 # Han characters: the basic block, extension A, compatibility ideographs, extensions B and on
-HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 HAN = re.compile(f"^[{HAN_CHARS}]+$")
 FORMS = {4: "quatrain", 8: "regulated"}
 

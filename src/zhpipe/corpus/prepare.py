@@ -439,3 +439,25 @@ PREPARERS: dict[str, Callable[[Path, Path, Section, int], list[dict]]] = {
     "cmrc2017": prepare_cmrc2017, "cft": prepare_cft, "ca8": prepare_ca8, "lcsts": prepare_lcsts,
     "zhwiki": prepare_zhwiki, "poetry": prepare_poetry,
 }
+
+
+def run_prepare(p: PrepareParams, corpus: str, raw_dir: Path, out: Path,
+                params_path: str | Path = "params.yaml") -> tuple[dict, dict]:
+    """Stage ``prepare@<corpus>``: clean ``raw_dir`` into ``out``; returns its metrics and the
+    params its run records (the corpus's options)."""
+    import time
+
+    opts = p.options(corpus, str(params_path))
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"{raw_dir}: not found; run the download@{corpus} stage")
+    t0 = time.perf_counter()
+    rows = PREPARERS[corpus](raw_dir, out, opts, p.max_line_chars)
+    metrics = {
+        "files": {r["file"]: {k: v for k, v in r.items() if k not in ("corpus", "file")}
+                  for r in rows},
+        "sentences": sum(r["sentences"] for r in rows),
+        "characters": sum(r["characters"] for r in rows),
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+    return metrics, {"corpus": corpus, "max_line_chars": p.max_line_chars,
+                     **opts.model_dump(mode="json")}

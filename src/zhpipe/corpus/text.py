@@ -22,6 +22,18 @@ from pathlib import Path
 
 from zhpipe.errors import UserError
 
+#: The Han (CJK unified ideograph) ranges: basic, extension A, compatibility, the SIP planes.
+#: The one definition: regular expressions use it as a character class, :func:`is_han` per
+#: character.
+HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN = re.compile(f"[{HAN_CHARS}]")
+
+
+def is_han(ch: str) -> bool:
+    """True for one Han character (:data:`HAN_CHARS`)."""
+    return _HAN.fullmatch(ch) is not None
+
+
 _TABLE = {0xFF0E: "."}
 _TABLE.update({c: chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)})  # digits
 _TABLE.update({c: chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)})  # A-Z

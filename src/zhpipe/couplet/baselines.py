@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from zhpipe.couplet.data import is_ideograph
+from zhpipe.corpus.text import is_han
 
 
 class Lookup:
@@ -21,14 +21,14 @@ class Lookup:
         overall: Counter = Counter()
         for upper, lower in pairs:
             for u, lo in zip(upper, lower, strict=True):
-                if is_ideograph(u) and is_ideograph(lo) and u != lo:
+                if is_han(u) and is_han(lo) and u != lo:
                     opposite[u][lo] += 1
                     overall[lo] += 1
         self.table = {u: c.most_common(1)[0][0] for u, c in opposite.items()}
         self.fallback = overall.most_common(1)[0][0] if overall else "之"
 
     def __call__(self, upper: str) -> str:
-        return "".join(self.table.get(u, self.fallback) if is_ideograph(u) else u
+        return "".join(self.table.get(u, self.fallback) if is_han(u) else u
                        for u in upper)
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zhpipe.corpus.text import is_han
 from zhpipe.errors import UserError
 
 PAD, UNK, BOS = 0, 1, 2
@@ -39,11 +40,6 @@ class CoupletError(UserError, ValueError):
     """Input a couplet model cannot answer (empty line, too long); the message says why."""
 
 
-def is_ideograph(ch: str) -> bool:
-    """True for CJK unified ideographs (basic, extension A, compatibility, the SIP planes)."""
-    o = ord(ch)
-    return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF
-            or 0x20000 <= o <= 0x3134F)
 
 
 def read_pairs(path: str | os.PathLike, limit: int | None = None) -> tuple[list[tuple[str, str]], int]:
@@ -78,7 +74,7 @@ class CharVocab:
     def __post_init__(self):
         self.index = {c: i for i, c in enumerate(self.chars)}
         # what a free (non-fixed) position may produce: ideographs only
-        self.free_ok = np.array([i >= len(SPECIALS) and is_ideograph(c)
+        self.free_ok = np.array([i >= len(SPECIALS) and is_han(c)
                                  for i, c in enumerate(self.chars)], bool)
 
     @classmethod
@@ -111,7 +107,7 @@ def constraints(upper: str, vocab: CharVocab) -> tuple[np.ndarray, np.ndarray]:
     same_as = np.full(len(upper), -1, np.int64)
     first: dict[str, int] = {}
     for i, ch in enumerate(upper):
-        if not is_ideograph(ch):
+        if not is_han(ch):
             forced[i] = vocab.index.get(ch, UNK)
         elif ch in first:
             same_as[i] = first[ch]
@@ -122,7 +118,7 @@ def constraints(upper: str, vocab: CharVocab) -> tuple[np.ndarray, np.ndarray]:
 
 def render(upper: str, ids: Sequence[int], vocab: CharVocab) -> str:
     """Output ids -> the lower line; fixed positions show the upper line's own character."""
-    return "".join(u if not is_ideograph(u) else vocab.chars[i]
+    return "".join(u if not is_han(u) else vocab.chars[i]
                    for u, i in zip(upper, ids, strict=True))
 
 

@@ -6,20 +6,21 @@ one machine, a GPU, and score the saved models on another)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from zhpipe import tracking
+from zhpipe.callbacks import Callback, named
 from zhpipe.corpus.text import CorpusError
 from zhpipe.couplet.baselines import floors
 from zhpipe.couplet.data import CharVocab, read_pairs
 from zhpipe.couplet.metrics import couplet_scores
 from zhpipe.couplet.params import CoupletParams
 from zhpipe.couplet.train import KINDS, Couplet, train_couplet
-from zhpipe.fsutil import write_lines
+from zhpipe.fsutil import write_json, write_lines
 
 #: Test pairs recorded with every model's output in the metrics (the report shows
 #: ``report.couplet_examples`` of them).
@@ -64,15 +65,16 @@ def split_pairs(p: CoupletParams, couplet: Path) -> Split:
     return Split(train, dev, test, vocab, skipped + test_skipped)
 
 
-def train_kind(p: CoupletParams, kind: str, split: Split, max_seconds: float | None = None
-               ) -> tuple[Couplet, dict]:
-    """Train one model with the params' settings on ``split``."""
-    with tracking.curve(kind):
-        return train_couplet(
-            kind, split.train, split.dev, split.vocab, dim=p.dim, dilations=p.dilations,
-            dropout=p.dropout, heads=p.heads, tokens_per_batch=p.tokens_per_batch,
-            learning_rate=p.learning_rate, epochs=p.epochs, patience=p.patience, seed=p.seed,
-            max_len=p.max_len, distinct=p.distinct, no_copy=p.no_copy, max_seconds=max_seconds)
+def train_kind(p: CoupletParams, kind: str, split: Split, max_seconds: float | None = None,
+               callbacks: Sequence[Callback] = ()) -> tuple[Couplet, dict]:
+    """Train one model with the params' settings on ``split``; ``callbacks`` see its epochs
+    as the curve ``kind``."""
+    return train_couplet(
+        kind, split.train, split.dev, split.vocab, dim=p.dim, dilations=p.dilations,
+        dropout=p.dropout, heads=p.heads, tokens_per_batch=p.tokens_per_batch,
+        learning_rate=p.learning_rate, epochs=p.epochs, patience=p.patience, seed=p.seed,
+        max_len=p.max_len, distinct=p.distinct, no_copy=p.no_copy, max_seconds=max_seconds,
+        callbacks=named(kind, callbacks))
 
 
 def score_model(model: Couplet, split: Split, beam: int) -> tuple[list[str], dict]:
@@ -110,14 +112,14 @@ def examples(split: Split, outputs: dict[str, list[str]]) -> list[dict]:
 
 
 def run_experiment(p: CoupletParams, couplet: Path, out: Path | None = None,
-                   kinds: tuple[str, ...] = KINDS) -> dict:
+                   kinds: tuple[str, ...] = KINDS, callbacks: Sequence[Callback] = ()) -> dict:
     """Train ``kinds`` on ``couplet/train.tsv`` (dev slice held out), score on ``test.tsv``;
     models and test outputs go to ``out`` when given. Returns the metrics."""
     split = split_pairs(p, couplet)
     metrics = base_metrics(p, split)
     outputs = {}
     for kind in kinds:
-        model, info = train_kind(p, kind, split)
+        model, info = train_kind(p, kind, split, callbacks=callbacks)
         if out is not None:
             model.save(out)
         outputs[kind], scores = score_model(model, split, p.beam)
@@ -125,4 +127,6 @@ def run_experiment(p: CoupletParams, couplet: Path, out: Path | None = None,
             write_lines(out / f"{kind}.test.txt", outputs[kind])
         metrics[kind] = {**scores, **info}
     metrics["examples"] = examples(split, outputs)
+    if out is not None:  # the numbers beside the models (the stage's metrics, less examples)
+        write_json(out / "summary.json", {k: v for k, v in metrics.items() if k != "examples"})
     return metrics

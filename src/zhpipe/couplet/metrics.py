@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zhpipe.couplet.data import is_ideograph
+from zhpipe.corpus.text import is_han
 
 
 def bleu(refs: Sequence[str], hyps: Sequence[str], order: int = 4) -> float:
@@ -60,7 +60,7 @@ def sentence_bleu(refs: Sequence[str], hyps: Sequence[str], order: int = 4) -> f
 def punct_aligned(upper: str, out: str) -> bool:
     if len(upper) != len(out):
         return False
-    return all((u == o) if not is_ideograph(u) else is_ideograph(o)
+    return all((u == o) if not is_han(u) else is_han(o)
                for u, o in zip(upper, out, strict=True))
 
 
@@ -72,7 +72,7 @@ def repetition_pattern(line: str) -> tuple[int, ...]:
 
 def copy_share(upper: str, out: str) -> tuple[int, int]:
     seen = set(upper)
-    chars = [c for c in out if is_ideograph(c)]
+    chars = [c for c in out if is_han(c)]
     return sum(c in seen for c in chars), len(chars)
 
 

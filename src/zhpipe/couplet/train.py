@@ -12,7 +12,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from zhpipe import tracking
+from zhpipe.callbacks import Callback, epoch_end
 from zhpipe.couplet.data import (
     PAD,
     CharVocab,
@@ -106,8 +106,8 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
                   vocab: CharVocab, *, dim: int, dilations: Sequence[int], dropout: float,
                   heads: int, tokens_per_batch: int, learning_rate: float, epochs: int,
                   patience: int, seed: int, max_len: int = 64, distinct: bool = True,
-                  no_copy: bool = True, max_seconds: float | None = None
-                  ) -> tuple[Couplet, dict]:
+                  no_copy: bool = True, max_seconds: float | None = None,
+                  callbacks: Sequence[Callback] = ()) -> tuple[Couplet, dict]:
     """Train with early stopping on the dev pairs' loss; returns the best epoch's model.
 
     ``max_seconds``: start no pass that the last pass's time says would end after it."""
@@ -152,7 +152,7 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
         history.append({"epoch": epoch + 1, "loss": float(np.average(losses, weights=weights)),
                         "dev_loss": dev_loss, "seconds": round(seconds, 1),
                         "pairs_per_sec": round(len(up) / max(seconds, 1e-9))})
-        tracking.log_epoch(history[-1])
+        epoch_end(callbacks, history[-1])
         log.info("%s epoch %d: loss %.4f, dev loss %.4f", kind, epoch + 1,
                  history[-1]["loss"], dev_loss)
         if stopper.update(dev_loss):

@@ -146,3 +146,25 @@ def run(sentences: list[list[str]], p, out: Path) -> dict:
         except EmbeddingError as exc:
             log.warning("no character vectors: %s", exc)
     return metrics
+
+
+def run_word2vec(p, lexicon: Path, mined: Path, gold: Path | None, extra: list[Path], out: Path,
+                 params_path: str | Path = "params.yaml") -> dict:
+    """Stage ``word2vec``: its training corpus (the mined segmentation, or the gold one, plus
+    the extra and user corpora its params name), vectors trained into ``out``; the metrics."""
+    import time
+
+    from zhpipe.params import ParamsError
+
+    t0 = time.perf_counter()
+    user = [Path(f) for f in p.user_files]
+    for f in user:
+        if not f.is_file():
+            raise ParamsError(f"{params_path}: word2vec.user_files: {f} is not a file")
+    sentences, sources = training_corpus(
+        mined, lexicon, gold=gold if p.input == "gold" else None,
+        extra=extra if p.extra_corpora else [], user_files=user)
+    metrics = run(sentences, p, out)
+    metrics["corpus"] = {**sources, "input": p.input}
+    metrics["seconds_total"] = round(time.perf_counter() - t0, 2)
+    return metrics

@@ -7,7 +7,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from zhpipe.tagging.data import bio_entities
+
+def bio_entities(tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(type, start, end) spans of a BIO sequence (an I- without B- starts an entity)."""
+    out, start, typ = [], None, None
+    for i, t in enumerate(list(tags) + ["O"]):
+        if t.startswith("I-") and typ == t[2:]:
+            continue
+        if typ is not None:
+            out.append((typ, start, i))
+            typ = None
+        if t != "O" and i < len(tags):
+            typ, start = t[2:], i
+    return out
 
 
 def entity_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -316,11 +317,43 @@ def count_shards(shards: Shards, max_order: int) -> dict[int, Table]:
     return merged
 
 
+@dataclass
+class Mined:
+    """What the mining steps made: the miner (its n-gram statistics), the candidates' counts
+    after step 4, the lexicon after minimum-entropy pruning (step 5) and the refined one (6)."""
+
+    miner: Miner
+    candidates: dict[str, float]
+    min_entropy: Lexicon
+    lexicon: Lexicon
+    seconds: dict[str, float]
+
+
+def mine_steps(shards: Shards, params: MiningParams, tables: dict[int, Table] | None = None,
+               on_step: Callable[[str], None] | None = None) -> Mined:
+    """Run steps 1-6 over a corpus given as shards of lines (``tables``: its n-gram counts, if
+    counted already); ``on_step(name)`` is told as each step starts (a progress bar's label).
+    The one assembly of the mining pipeline: the mine_words and own_corpus stages and ``zhpipe
+    mine`` all call it."""
+    note = on_step or (lambda name: None)
+    t0 = time.perf_counter()
+    if tables is None:
+        note("counting")
+        tables = count_shards(shards, params.max_order + 1)
+    note("cutting and re-estimating")
+    miner, candidates = select_candidates(shards, params, tables)
+    note("pruning and re-estimating")
+    min_entropy = prune_and_estimate(miner, shards, candidates, params.prune_threshold)
+    t1 = time.perf_counter()
+    note("refining by boundary statistics")
+    lexicon = refine_lexicon(miner, shards, min_entropy)
+    return Mined(miner, candidates, min_entropy, lexicon,
+                 {"min_entropy": t1 - t0, "refine": time.perf_counter() - t1})
+
+
 def mine(shards: Shards, params: MiningParams, tables: dict[int, Table] | None = None) -> Lexicon:
     """Run steps 1-6 over a corpus given as shards of lines; return the lexicon."""
-    miner, counts = select_candidates(shards, params, tables)
-    return refine_lexicon(miner, shards, prune_and_estimate(miner, shards, counts,
-                                                             params.prune_threshold))
+    return mine_steps(shards, params, tables).lexicon
 
 
 def refine_lexicon(miner: Miner, shards: Shards, lexicon: Lexicon) -> Lexicon:

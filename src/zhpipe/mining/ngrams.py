@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -248,3 +249,25 @@ def count_stream(lines: Iterable[str], max_order: int, batch_chars: int = 4_000_
     if batch or merged is None:
         flush()
     return merged, n_lines, n_chars
+
+
+def run_count(p, shard: int, inputs: list[str], out: Path, params_path: str = "params.yaml"
+              ) -> dict:
+    """Stage ``count_ngrams@<shard>``: count the n-grams of every ``len(p.shards)``-th line of
+    ``inputs`` (offset ``shard``) into ``out`` (.npz); returns its metrics."""
+    import time
+
+    from zhpipe.mining.corpus_io import shard_lines
+    from zhpipe.params import ParamsError
+
+    if sorted(p.shards) != list(range(len(p.shards))):
+        raise ParamsError(f"{params_path}: count_ngrams.shards must be 0, 1, ..., n-1; got "
+                          f"{p.shards}")
+    t0 = time.perf_counter()
+    lines = shard_lines(inputs, shard, len(p.shards), p.max_line_chars)
+    tables, n_lines, chars = count_stream(lines, p.max_order, p.batch_chars)
+    save(tables, out, shard=(shard, len(p.shards)))
+    seconds = time.perf_counter() - t0
+    return {"lines": n_lines, "characters": chars, "seconds": round(seconds, 2),
+            "chars_per_sec": round(chars / seconds) if seconds else 0,
+            "distinct": {str(n): len(t) for n, t in tables.items()}}

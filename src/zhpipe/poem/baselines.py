@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from zhpipe.couplet.data import is_ideograph
+from zhpipe.corpus.text import is_han
 
 BOS, EOS = "<s>", "</s>"
 
@@ -41,7 +41,7 @@ class BigramSampler:
         self.prob = smoothed / smoothed.sum(1, keepdims=True)
         self.cum = self.prob.cumsum(1)
         # the distribution restricted to characters, for sampling given the form
-        chars = np.array([len(s) == 1 and is_ideograph(s) for s in self.symbols])
+        chars = np.array([len(s) == 1 and is_han(s) for s in self.symbols])
         self._form_cum = (self.prob * chars).cumsum(1)
 
     def sample(self, count: int, seed: int | None = None, chars: int | None = None) -> list[str]:

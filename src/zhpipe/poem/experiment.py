@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from zhpipe import tracking
+from zhpipe.callbacks import Callback, named
 from zhpipe.corpus.text import CorpusError
 from zhpipe.poem import baselines, form, vae
 from zhpipe.poem.params import PoemParams
@@ -41,7 +42,8 @@ def unigram_nll(train: list[str], test: list[str], k: float) -> float:
                for c in test for ch in c if ch not in "，。") / max(len(test), 1)
 
 
-def run_form(p: PoemParams, chars: int, prepared: Path, out: Path) -> dict:
+def run_form(p: PoemParams, chars: int, prepared: Path, out: Path,
+             callbacks: Sequence[Callback] = ()) -> dict:
     train_all = read_couplets(prepared / f"couplets{chars}.train.txt", chars)
     dev = read_couplets(prepared / f"couplets{chars}.dev.txt", chars)
     test = read_couplets(prepared / f"couplets{chars}.test.txt", chars)
@@ -52,13 +54,13 @@ def run_form(p: PoemParams, chars: int, prepared: Path, out: Path) -> dict:
                                                          replace=False))]
     log.info("poem%d: %d training couplets (of %d), %d dev, %d test", chars, len(train),
              len(train_all), len(dev), len(test))
-    with tracking.curve(f"forms.{chars}.train"):
-        writer, info = vae.train(
-            train, dev, chars, dim=p.dim, latent=p.latent, encoder_convs=p.encoder_convs,
-            decoder_convs=p.decoder_convs, dropout=p.dropout, min_count=p.min_count,
-            batch_size=p.batch_size, learning_rate=p.learning_rate, epochs=p.epochs,
-            patience=p.patience, kl_warmup_steps=p.kl_warmup_steps, free_bits=p.free_bits,
-            seed=p.seed, max_seconds=p.max_minutes * 60 if p.max_minutes else None)
+    writer, info = vae.train(
+        train, dev, chars, dim=p.dim, latent=p.latent, encoder_convs=p.encoder_convs,
+        decoder_convs=p.decoder_convs, dropout=p.dropout, min_count=p.min_count,
+        batch_size=p.batch_size, learning_rate=p.learning_rate, epochs=p.epochs,
+        patience=p.patience, kl_warmup_steps=p.kl_warmup_steps, free_bits=p.free_bits,
+        seed=p.seed, max_seconds=p.max_minutes * 60 if p.max_minutes else None,
+        callbacks=named(f"forms.{chars}.train", callbacks))
     writer.save(out / f"poem{chars}")
 
     test_ids = np.stack([writer.vocab.encode(vae.strip(c, chars)) for c in test])
@@ -101,9 +103,10 @@ def run_form(p: PoemParams, chars: int, prepared: Path, out: Path) -> dict:
     }
 
 
-def run_experiment(p: PoemParams, prepared: Path, out: Path) -> dict:
+def run_experiment(p: PoemParams, prepared: Path, out: Path,
+                   callbacks: Sequence[Callback] = ()) -> dict:
     forms = {}
     for chars in p.forms:
-        forms[str(chars)] = run_form(p, chars, prepared, out)
+        forms[str(chars)] = run_form(p, chars, prepared, out, callbacks)
     return {"forms": forms, "decoding": "argmax" if p.temperature <= 0 else
             f"sampled at temperature {p.temperature}"}

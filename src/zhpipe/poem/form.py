@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
-from zhpipe.corpus.poetry import HAN_CHARS
+from zhpipe.corpus.text import HAN_CHARS
 
 LEVEL, OBLIQUE = "平", "仄"
 

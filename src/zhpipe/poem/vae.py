@@ -27,7 +27,7 @@ import numpy as np
 from keras import ops
 
 import zhpipe.layers  # noqa: F401  (registers the custom layers for loading)
-from zhpipe import tracking
+from zhpipe.callbacks import Callback, epoch_end
 from zhpipe.couplet.data import CharVocab
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.layers import GatedConv1D, GaussianSample
@@ -186,8 +186,8 @@ def evaluate(writer: PoemWriter, ids: np.ndarray, seed: int = 0, batch_size: int
 def train(train_lines: Sequence[str], dev_lines: Sequence[str], chars: int, *, dim: int,
           latent: int, encoder_convs: int, decoder_convs: int, dropout: float, min_count: int,
           batch_size: int, learning_rate: float, epochs: int, patience: int,
-          kl_warmup_steps: int, free_bits: float, seed: int, max_seconds: float | None = None
-          ) -> tuple[PoemWriter, dict]:
+          kl_warmup_steps: int, free_bits: float, seed: int, max_seconds: float | None = None,
+          callbacks: Sequence[Callback] = ()) -> tuple[PoemWriter, dict]:
     """Train on ``train_lines`` (couplets ``上句，下句。``), early-stopped on the dev couplets'
     negative ELBO once the KL weight is whole; returns the writer and the curves.
     ``max_seconds``: start no pass that the last pass's time says would end after it."""
@@ -230,7 +230,7 @@ def train(train_lines: Sequence[str], dev_lines: Sequence[str], chars: int, *, d
                         "active_units": dev_metrics["active_units"],
                         "beta": round(beta, 3), "seconds": round(seconds, 1),
                         "couplets_per_sec": round(n * batch_size / max(seconds, 1e-9))})
-        tracking.log_epoch(history[-1])
+        epoch_end(callbacks, history[-1])
         log.info("poem%d epoch %d: loss %.3f, dev recon %.3f + KL %.3f nats, %d active units",
                  chars, epoch + 1, history[-1]["loss"], dev_metrics["recon_nats"],
                  dev_metrics["kl_nats"], dev_metrics["active_units"])

@@ -70,20 +70,6 @@ def pos_to_bio(tokens: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
     return "".join(chars), tags
 
 
-def bio_entities(tags: Sequence[str]) -> list[tuple[str, int, int]]:
-    """(type, start, end) spans of a BIO sequence (an I- without B- starts an entity)."""
-    out, start, typ = [], None, None
-    for i, t in enumerate(list(tags) + ["O"]):
-        if t.startswith("I-") and typ == t[2:]:
-            continue
-        if typ is not None:
-            out.append((typ, start, i))
-            typ = None
-        if t != "O" and i < len(tags):
-            typ, start = t[2:], i
-    return out
-
-
 @dataclass
 class Vocab:
     chars: dict[str, int]

@@ -3,9 +3,10 @@ features and saved with the segmenter, scored on the held-out half of the 1998 d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from zhpipe import tracking
+from zhpipe.callbacks import Callback, named
 from zhpipe.evaluation.entities import entity_scores
 from zhpipe.tagging.data import NER_TAGS
 from zhpipe.tagging.features import TRAIN_TAGS, lexicon_features, model_kw, read_pos, settings
@@ -13,7 +14,8 @@ from zhpipe.tagging.params import NerParams
 from zhpipe.tagging.tagger import Tagger, train_tagger
 
 
-def run_names(p: NerParams, pd1998: Path, seg_folder: Path, lexicon: Path, out: Path) -> dict:
+def run_names(p: NerParams, pd1998: Path, seg_folder: Path, lexicon: Path, out: Path,
+              callbacks: Sequence[Callback] = ()) -> dict:
     """Train the names tagger (with the segmenter's tags as features when ``seg_features``),
     save it (``out/ner.*``, the segmenter next to it), score on the held-out dev half."""
     lex, dict_info = lexicon_features(p, lexicon, names=p.dictionary_names)
@@ -37,10 +39,10 @@ def run_names(p: NerParams, pd1998: Path, seg_folder: Path, lexicon: Path, out: 
     def dev_f1(tagger):
         return entity_scores([t for _, t, _ in dev], tagger.tag([c for c, _, _ in dev]))["f1"]
 
-    with tracking.curve("ner"):
-        ner, info = train_tagger(texts, [t for _, t, _ in ner_train], NER_TAGS, lex, dev_f1,
-                                 epochs=p.epochs, patience=p.patience, segmenter=segmenter,
-                                 train_seg_tags=seg_tags, **model_kw(p))
+    ner, info = train_tagger(texts, [t for _, t, _ in ner_train], NER_TAGS, lex, dev_f1,
+                             epochs=p.epochs, patience=p.patience, segmenter=segmenter,
+                             train_seg_tags=seg_tags, callbacks=named("ner", callbacks),
+                             label="ner", **model_kw(p))
     ner.save(out, "ner")
     scores = entity_scores([t for _, t, _ in test], ner.tag([c for c, _, _ in test]))
     return {**settings(p, dict_info),

@@ -5,9 +5,10 @@ the sentence) so that they are as noisy as its tags of new text."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from zhpipe import tracking
+from zhpipe.callbacks import Callback, named
 from zhpipe.evaluation.segmentation import read_oov_marks, score_segmentation
 from zhpipe.fsutil import write_lines
 from zhpipe.tagging.data import SEG_TAGS, bmes_to_words, segmentation_corpus, words_to_bmes
@@ -16,8 +17,10 @@ from zhpipe.tagging.params import SegParams
 from zhpipe.tagging.tagger import Tagger, cross_tags, train_tagger
 
 
-def run_segmenter(p: SegParams, pd1998: Path, sighan: Path, lexicon: Path, out: Path) -> dict:
-    """Train, save (``out/seg.*``), score; write the jackknifed tags (``out/TRAIN_TAGS``)."""
+def run_segmenter(p: SegParams, pd1998: Path, sighan: Path, lexicon: Path, out: Path,
+                  callbacks: Sequence[Callback] = ()) -> dict:
+    """Train, save (``out/seg.*``), score; write the jackknifed tags (``out/TRAIN_TAGS``).
+    ``callbacks`` see the segmenter's epochs as the curve ``seg`` (not the folds')."""
     lex, dict_info = lexicon_features(p, lexicon, names=False)
     kw = model_kw(p)
     train, dev = segmentation_corpus(p.seg_train, pd1998, sighan, p.max_train_sentences)
@@ -28,10 +31,9 @@ def run_segmenter(p: SegParams, pd1998: Path, sighan: Path, lexicon: Path, out: 
         pred = [bmes_to_words("".join(s), t) for s, t in zip(dev, tags, strict=True)]
         return score_segmentation(dev, pred).f1
 
-    with tracking.curve("seg"):
-        seg, info = train_tagger(["".join(s) for s in train], [words_to_bmes(s) for s in train],
-                                 SEG_TAGS, lex, dev_f1, epochs=p.epochs, patience=p.patience,
-                                 **kw)
+    seg, info = train_tagger(["".join(s) for s in train], [words_to_bmes(s) for s in train],
+                             SEG_TAGS, lex, dev_f1, epochs=p.epochs, patience=p.patience,
+                             callbacks=named("seg", callbacks), label="seg", **kw)
     seg.save(out, "seg")
     metrics: dict = {**settings(p, dict_info), **score_sighan(seg, sighan, train_vocab)}
     metrics["seg"] = {**{k: v for k, v in info.items() if k != "history"},

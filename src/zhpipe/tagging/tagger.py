@@ -13,7 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from zhpipe import tracking
+from zhpipe.callbacks import Callback, epoch_end
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.layers import CRF, PadMask
 from zhpipe.progress import progress
@@ -267,6 +267,7 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
                  char_init: dict | None = None, unk_rate: float = 0.0, ema: float = 0.0,
                  segmenter: Tagger | None = None, segmenter_name: str = "seg",
                  train_seg_tags: Sequence[Sequence[str]] | None = None,
+                 callbacks: Sequence[Callback] = (), label: str = "tagger",
                  **model_kw) -> tuple[Tagger, dict]:
     """Train with early stopping on ``score`` (higher is better) of the dev set.
 
@@ -319,8 +320,7 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
     for epoch in range(epochs):
         t0 = time.perf_counter()
         losses = [float(np.asarray(model.train_on_batch(*data[i])))
-                  for i in progress(range(len(data)), f"{tracking.current_curve() or 'tagger'} "
-                                    f"epoch {epoch + 1}/{epochs}", "batch")]
+                  for i in progress(range(len(data)), f"{label} epoch {epoch + 1}/{epochs}", "batch")]
         data.on_epoch_end()
         epoch_seconds = time.perf_counter() - t0
         t_train += epoch_seconds
@@ -333,7 +333,7 @@ def train_tagger(train_texts: list[str], train_tags: list[list[str]], tags: list
         dev = score(tagger)
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "dev": dev,
                         "chars_per_sec": round(chars / max(epoch_seconds, 1e-9))})
-        tracking.log_epoch(history[-1])
+        epoch_end(callbacks, history[-1])
         log.info("epoch %d: loss %.4f, dev %.4f", epoch + 1, history[-1]["loss"], dev)
         stop = stopper.update(dev)
         if raw is not None:

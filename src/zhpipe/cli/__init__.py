@@ -149,7 +149,9 @@ def cmd_tracking(args) -> int:
     from zhpipe import tracking
 
     if args.action == "sync":
-        done, left = tracking.sync_pending(Path.cwd())
+        from zhpipe import serving
+
+        done, left = tracking.sync_pending(Path.cwd(), serving.specs)
         print(f"logged {done} queued run(s); {left} still queued")
         return 1 if left else 0
     tracking.relocate_if_moved(Path.cwd())  # a copied checkout's store: its own artefacts
@@ -174,11 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("action", choices=["sync", "uri"])
     t.set_defaults(func=cmd_tracking)
     from zhpipe import remote
-    from zhpipe.cloze import cli as cloze_cli
-    from zhpipe.couplet import cli as couplet_cli
-    from zhpipe.embeddings import cli as embeddings_cli
-    from zhpipe.mining import cli as mining_cli
-    from zhpipe.poem import cli as poem_cli
+    from zhpipe.cli import cloze as cloze_cli
+    from zhpipe.cli import couplet as couplet_cli
+    from zhpipe.cli import embeddings as embeddings_cli
+    from zhpipe.cli import mining as mining_cli
+    from zhpipe.cli import poem as poem_cli
 
     mining_cli.add_parsers(sub)
     embeddings_cli.add_parsers(sub)
@@ -230,7 +232,3 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,7 @@ DEFAULT = "data/cloze"
 
 
 def cmd_cloze(args) -> int:
-    from zhpipe.cliio import check_output, load_artefact
+    from zhpipe.cli.io import check_output, load_artefact
     from zhpipe.cloze.data import (
         ClozeFormatError,
         ReadStats,

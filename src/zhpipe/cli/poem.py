@@ -32,7 +32,7 @@ def _temperature(value: str) -> float:
 def cmd_poem(args) -> int:
     from pathlib import Path
 
-    from zhpipe.cliio import load_artefact
+    from zhpipe.cli.io import load_artefact
     from zhpipe.errors import UserError
     from zhpipe.poem.vae import PoemWriter
 

@@ -10,7 +10,7 @@ DEFAULT = "data/couplet"
 def cmd_couplet(args) -> int:
     from pathlib import Path
 
-    from zhpipe.cliio import argument_text, load_artefact, stdin_lines
+    from zhpipe.cli.io import argument_text, load_artefact, stdin_lines
     from zhpipe.couplet.data import CoupletError, check_upper
     from zhpipe.couplet.train import Couplet
     from zhpipe.errors import UserError

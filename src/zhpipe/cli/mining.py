@@ -34,14 +34,9 @@ def _mining_params(args):
 def cmd_mine(args) -> int:
     from tqdm.auto import tqdm
 
-    from zhpipe.cliio import check_output
+    from zhpipe.cli.io import check_output
     from zhpipe.mining.corpus_io import batches
-    from zhpipe.mining.discover import (
-        count_shards,
-        prune_and_estimate,
-        refine_lexicon,
-        select_candidates,
-    )
+    from zhpipe.mining.discover import mine_steps
     from zhpipe.mining.lexicon_io import show, write_lexicon
 
     p = _mining_params(args)
@@ -58,13 +53,7 @@ def cmd_mine(args) -> int:
             yield batch
         bar.close()
 
-    tables = count_shards(passes, p.max_order + 1)
-    step["name"] = "cutting and re-estimating"
-    miner, before = select_candidates(passes, p, tables)
-    step["name"] = "pruning and re-estimating"
-    lex = prune_and_estimate(miner, passes, before, p.prune_threshold)
-    step["name"] = "refining by boundary statistics"
-    lex = refine_lexicon(miner, passes, lex)
+    lex = mine_steps(passes, p, on_step=lambda name: step.update(name=name)).lexicon
     write_lexicon(lex, args.out)
     print(f"{len(lex):,} words ({lex.stats['multi_char_words']:,} of 2+ characters) from "
           f"{lex.stats['characters']:,} characters -> {args.out}", file=sys.stderr)
@@ -95,7 +84,7 @@ def cmd_mine(args) -> int:
 
 
 def stdin_batches(batch_chars: int):
-    from zhpipe.cliio import stdin_lines
+    from zhpipe.cli.io import stdin_lines
     from zhpipe.mining.corpus_io import batched
 
     return batched(stdin_lines(), batch_chars)
@@ -150,7 +139,7 @@ def with_words(counts: dict[str, float], words: list[str]) -> dict[str, float]:
 
 
 def _tagger(folder: str, name: str):
-    from zhpipe.cliio import load_artefact
+    from zhpipe.cli.io import load_artefact
     from zhpipe.tagging.tagger import Tagger
 
     stage = "train_seg" if name == "seg" else "train_ner"
@@ -217,7 +206,7 @@ def cmd_segment(args) -> int:
 def cmd_ner(args) -> int:
     import json
 
-    from zhpipe.tagging.data import bio_entities
+    from zhpipe.evaluation.entities import bio_entities
 
     entities = []
 

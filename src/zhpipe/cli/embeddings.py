@@ -8,7 +8,7 @@ DEFAULT = "data/word2vec/vectors.npz"
 
 
 def _load(path: str):
-    from zhpipe.cliio import load_artefact
+    from zhpipe.cli.io import load_artefact
     from zhpipe.embeddings.evaluate import unit_rows
     from zhpipe.embeddings.io import load_npz
     from zhpipe.errors import UserError

@@ -1,0 +1,34 @@
+"""The couplet models as MLflow models: ``zhpipe-couplet`` (seq2seq, beam 5) and
+``zhpipe-couplet-tagger`` (train_couplet)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zhpipe.serving.base import Base, ModelSpec
+
+
+class CoupletWriter(Base):
+    kind = "seq2seq"
+
+    def load_context(self, context):
+        from zhpipe.couplet.train import Couplet
+
+        self.model = Couplet.load(self._folder(context), self.kind)
+
+    def predict(self, context, model_input: list[str], params=None) -> list[str]:
+        from zhpipe.couplet.data import check_upper
+
+        return self.model.generate([check_upper(x, self.model.max_len) for x in model_input],
+                                   5)
+
+
+class CoupletTagger(CoupletWriter):
+    kind = "tagger"
+
+
+def specs(stage: str, folder: Path) -> list[ModelSpec]:
+    return [ModelSpec("zhpipe-couplet", folder, CoupletWriter, ["春风得意马蹄疾"],
+                      ("seq2seq.keras", "seq2seq.meta.json", "vocab.json")),
+            ModelSpec("zhpipe-couplet-tagger", folder, CoupletTagger, ["春风得意马蹄疾"],
+                      ("tagger.keras", "tagger.meta.json", "vocab.json"))]
