@@ -82,7 +82,7 @@ def main():
                     help="crfsuite also reads the Keras taggers' lexicon/dictionary flags")
     args = ap.parse_args()
 
-    from zhpipe.corpus.prepare import parse_pd1998_line
+    from zhpipe.corpus.segmented import parse_pd1998_line
     from zhpipe.evaluation.entities import entity_scores
     from zhpipe.evaluation.segmentation import read_oov_marks, score_segmentation
     from zhpipe.params import load_section

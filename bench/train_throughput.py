@@ -142,7 +142,8 @@ def bench_cloze(scale: float, compiles) -> dict:
 
     from zhpipe.cloze.data import ClozeItem
     from zhpipe.cloze.params import ReaderParams
-    from zhpipe.cloze.reader import WordVocab, train_reader
+    from zhpipe.cloze.train import train_reader
+    from zhpipe.cloze.vocab import WordVocab
     from zhpipe.params import load_section
 
     p = load_section("train_cloze", ReaderParams, ROOT / "params.yaml")

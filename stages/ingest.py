@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from zhpipe import stagerun
-from zhpipe.corpus.prepare import PrepareParams
+from zhpipe.corpus.options import PrepareParams
 
 
 def main(argv=None):

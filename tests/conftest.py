@@ -364,8 +364,8 @@ def store(tmp_path, monkeypatch):
 
 #: Test files of the Keras models: `make test` runs them again under JAX (``-m keras``).
 KERAS_TEST_FILES = {"test_crf.py", "test_tagger.py", "test_couplet.py", "test_cloze.py",
-                    "test_embeddings.py", "test_tagging_segfeatures.py", "test_layers.py",
-                    "test_tagging_stages.py", "test_backend.py", "test_serving.py"}
+                    "test_embeddings.py", "test_features.py", "test_layers.py",
+                    "test_stages.py", "test_backend.py", "test_serving.py"}
 
 
 def pytest_collection_modifyitems(config, items):

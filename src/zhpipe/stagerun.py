@@ -61,8 +61,7 @@ def limit_threads(n: int) -> None:
                 "NUMBA_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         os.environ[var] = str(n)
     os.environ["TF_NUM_INTEROP_THREADS"] = str(min(n, 2))
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up notices
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # and its oneDNN notice
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow C++ start-up notices (oneDNN, CPU)
     if "tensorflow" in sys.modules:  # imported with keras: pools start with the first op
         import tensorflow as tf
 

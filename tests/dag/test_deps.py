@@ -67,6 +67,6 @@ def test_the_walk_follows_imports_through_modules(tmp_path):
     another module, and lazy imports inside functions count."""
     deps = code_deps(ROOT / "stages/train_crf.py") if (ROOT / "stages/train_crf.py").exists() \
         else code_deps(ROOT / "stages/train_ner.py")
-    assert "src/zhpipe/corpus/prepare.py" in deps
+    assert "src/zhpipe/corpus/segmented.py" in deps
     assert "src/zhpipe/layers/crf.py" in deps  # via tagging/tagger.py -> zhpipe.layers
     assert "src/zhpipe/__init__.py" not in deps or runs_code(SRC / "zhpipe/__init__.py")

@@ -31,7 +31,7 @@ STORY_QID = "<qid_cft"  # the items of the CFT stories (ready-made and generated
 def top_frequency(item, exclude) -> str:
     """A frequency baseline: the passage's most frequent candidate word (same candidates as
     the reader's)."""
-    from zhpipe.cloze.reader import candidate_mask
+    from zhpipe.cloze.encoding import candidate_mask
 
     cands = [w for w, ok in zip(item.tokens, candidate_mask(item.tokens, exclude), strict=True)
              if ok]
@@ -41,7 +41,7 @@ def top_frequency(item, exclude) -> str:
 def _train_member(p: ReaderParams, train, dev, vocab, init, stories, member: int,
                   callbacks: Sequence[Callback] = ()):
     """One reader of the ensemble (members differ by their seed)."""
-    from zhpipe.cloze.reader import train_reader
+    from zhpipe.cloze.train import train_reader
 
     return train_reader(
         train, dev, vocab, dim=p.dim, units=p.units, dropout=p.dropout, max_doc=p.max_doc,
@@ -57,7 +57,8 @@ def train_and_score(p: ReaderParams, items: Path, vectors: Path, cmrc: Path, out
                     callbacks: Sequence[Callback] = ()) -> dict:
     """Train the reader on the items, save it in ``out``, score it on CMRC 2017 validation.
     ``callbacks`` see the first member's epochs as the curve ``reader``."""
-    from zhpipe.cloze.reader import Ensemble, WordVocab, best
+    from zhpipe.cloze.reader import Ensemble, best
+    from zhpipe.cloze.vocab import WordVocab
     from zhpipe.embeddings.io import load_npz
 
     train, dev = read_items(items, TRAIN), read_items(items, DEV)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zhpipe.corpus.prepare import parse_pd1998_line
+from zhpipe.corpus.segmented import parse_pd1998_line
 from zhpipe.tagging.data import LexiconFlags, LexiconStack, pos_to_bio
 from zhpipe.tagging.params import TaggerParams
 

@@ -18,18 +18,12 @@ from zhpipe.cloze.data import (
     write_answers,
     write_doc_query,
 )
+from zhpipe.cloze.encoding import batch_inputs, context_matches, encode
 from zhpipe.cloze.generate import GeneratorOptions, generate, parse_pos_line, read_tagged
-from zhpipe.cloze.reader import (
-    Reader,
-    WordVocab,
-    attention_sum_loss,
-    batch_inputs,
-    build_reader,
-    context_matches,
-    encode,
-    pick,
-    train_reader,
-)
+from zhpipe.cloze.model import attention_sum_loss, build_reader
+from zhpipe.cloze.reader import Reader, pick
+from zhpipe.cloze.train import train_reader
+from zhpipe.cloze.vocab import WordVocab
 
 DOC_QUERY = """1 ||| 小 猴 在 树 上 玩 。
 2 ||| XXXXX 每天 都 来 找 小 猴 。
@@ -387,7 +381,7 @@ def _stage_params(section, **kw):
 
     from zhpipe.cloze.params import ItemsParams, ReaderParams, VectorsParams
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))[section]
     cls = {"cloze_items": ItemsParams, "cloze_vectors": VectorsParams,
            "train_cloze": ReaderParams}[section]
@@ -396,7 +390,7 @@ def _stage_params(section, **kw):
 
 def _cft(tmp_path, stories=8):
     """A prepared CFT folder: small stories, each with one query (the human file's layout)."""
-    from zhpipe.corpus.prepare import prepare_cft
+    from zhpipe.corpus.tasks import prepare_cft
 
     raw = tmp_path / "cft_raw"
     raw.mkdir()

@@ -1,6 +1,7 @@
 from conftest import make_wiki_dump
 
-from zhpipe.corpus.prepare import WikiOptions, prepare_zhwiki
+from zhpipe.corpus.general import prepare_zhwiki
+from zhpipe.corpus.options import WikiOptions
 from zhpipe.corpus.wiki import iter_articles
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from zhpipe.cli import __version__, main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_version():

@@ -6,7 +6,7 @@ import pytest
 from zhpipe.cloze.cft import by_story, drop_overlap, read_cft, story, validation_sentences
 from zhpipe.cloze.data import BLANK, read_answers, read_doc_query
 from zhpipe.cloze.generate import GeneratorOptions, generate_passages
-from zhpipe.corpus.prepare import parse_cft, prepare_cft
+from zhpipe.corpus.tasks import parse_cft, prepare_cft
 from zhpipe.corpus.text import CorpusError
 
 # the auto file: the query is a question after the story; the human file: the blanked sentence

@@ -17,7 +17,7 @@ from zhpipe.mining.domain import domain_terms, field_lexicon, kept_whole, word_c
 from zhpipe.mining.params import MiningParams
 from zhpipe.mining.segmenter import UnigramSegmenter
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _planted_ranking():

@@ -4,15 +4,9 @@ import pytest
 import yaml
 from conftest import LCSTS_P3, PD1998
 
-from zhpipe.corpus.prepare import (
-    PrepareParams,
-    dev_mask,
-    parse_pd1998_line,
-    prepare_couplet,
-    prepare_lcsts,
-    prepare_pd1998,
-    prepare_sighan2005,
-)
+from zhpipe.corpus.options import PrepareParams
+from zhpipe.corpus.segmented import dev_mask, parse_pd1998_line, prepare_pd1998, prepare_sighan2005
+from zhpipe.corpus.tasks import prepare_couplet, prepare_lcsts
 from zhpipe.corpus.text import (
     CorpusError,
     clean_raw,
@@ -24,7 +18,7 @@ from zhpipe.corpus.text import (
 from zhpipe.evaluation.segmentation import read_oov_marks, score_segmentation
 from zhpipe.params import ParamsError, load_section, read_params
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 # ----------------------------------------------------------------------------- params

@@ -14,7 +14,7 @@ from zhpipe.tagging.params import NerParams, SegParams
 from zhpipe.tagging.segmentation import run_segmenter
 from zhpipe.tagging.tagger import Tagger
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
 TINY = dict(use_lexicon=True, dictionary="none", filters=8, char_dim=8, bigram_dim=4,
             dilations=[1], epochs=1, patience=1)

@@ -20,7 +20,7 @@ from zhpipe.mining.ngrams import count_lines
 from zhpipe.mining.nvbe import autonomy, branching_entropy
 from zhpipe.mining.params import MiningParams
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _by_string(rows, values):

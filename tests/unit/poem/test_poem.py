@@ -10,7 +10,8 @@ import opencc
 import pytest
 
 from zhpipe.corpus import poetry
-from zhpipe.corpus.prepare import PoetryOptions, prepare_poetry
+from zhpipe.corpus.general import prepare_poetry
+from zhpipe.corpus.options import PoetryOptions
 from zhpipe.corpus.text import CorpusError
 from zhpipe.poem import baselines, form
 
