@@ -32,13 +32,19 @@ run: venv
 dry: venv
 	$(BIN)/snakemake --cores $(CORES) -n
 
-# The import-linter contracts, then every test under TensorFlow (the default backend), then the
-# Keras model tests under JAX; on every core (pytest-xdist; tests/services share one worker: one set of services).
+# The import-linter contracts, then every test under TensorFlow (the default backend) and, beside
+# it on one more worker, the Keras model tests under JAX (the TensorFlow pass's second worker
+# would otherwise wait on the end-to-end test); on every core (pytest-xdist; tests/services share
+# one worker: one set of services).
 TEST_WORKERS ?= auto
 test: venv
 	$(BIN)/lint-imports --no-cache  # the layers and no cycles (.importlinter)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m keras
+	@jax=$$(mktemp -d); \
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -n 1 -m keras -p no:cacheprovider \
+		--basetemp=$$jax/tmp > $$jax/log 2>&1 & pid=$$!; \
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15; tf=$$?; \
+	wait $$pid; jx=$$?; echo "--- the Keras model tests again, under JAX (-m keras) ---"; \
+	cat $$jax/log; rm -rf $$jax; exit $$(( tf || jx ))
 
 lint: venv
 	$(BIN)/ruff check src stages tests bench

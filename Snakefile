@@ -59,11 +59,17 @@ onstart:
     # One runner at a time: DVC's stages take the same lock (zhpipe.runlock). Held until exit.
     RUN_LOCK = runlock.acquire(workflow.basedir, "snakemake")
     os.environ[runlock.ENV] = "snakemake"  # its jobs: their runner holds the lock
-    # Create the MLflow store and the parent run before parallel stages touch it.
-    tracking.start_pipeline("snakemake")
+    # Create the MLflow store and the parent run before parallel stages touch it (not for
+    # `snakemake --touch`, which runs no stage).
+    if not workflow.touch:
+        tracking.start_pipeline("snakemake")
 
 
 onsuccess:
+    # `snakemake --touch` records outputs that DVC built or pulled: dvc.lock already has them,
+    # and a `dvc commit` would only hash every output again (the touch changed their times).
+    if workflow.touch:
+        return
     tracking.end_pipeline("FINISHED")
     # Runs a stage queued (the server was slow or away for a moment): logged now if it is back.
     if (Path(workflow.basedir) / tracking.PENDING_DIR).is_dir():

@@ -70,3 +70,23 @@ def test_the_walk_follows_imports_through_modules(tmp_path):
     assert "src/zhpipe/corpus/segmented.py" in deps
     assert "src/zhpipe/layers/crf.py" in deps  # via tagging/tagger.py -> zhpipe.layers
     assert "src/zhpipe/__init__.py" not in deps or runs_code(SRC / "zhpipe/__init__.py")
+
+
+def test_modules_that_only_watch_a_stage_are_no_stage_s_dep():
+    """Editing how a run is logged (tracking), how a model is served, the progress lines or the
+    run lock reruns no stage: no stage lists them (the import-linter contracts keep compute code
+    from calling them)."""
+    watchers = ("src/zhpipe/tracking/", "src/zhpipe/serving/", "src/zhpipe/progress.py",
+                "src/zhpipe/runlock.py")
+    for name, st in STAGES.items():
+        listed = [d for d in _declared(st) if d.startswith(watchers)]
+        assert not listed, f"{name}: dvc.yaml lists {listed}"
+
+
+def test_a_model_module_is_a_dep_of_exactly_its_stages():
+    users = {name for name, st in STAGES.items()
+             if "src/zhpipe/couplet/train.py" in _declared(st)}
+    assert users == {"train_couplet"}
+    users = {name.split("@")[0] for name, st in STAGES.items()
+             if "src/zhpipe/cloze/model.py" in _declared(st)}
+    assert users == {"train_cloze"}
