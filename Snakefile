@@ -13,6 +13,7 @@ from zhpipe.dag import is_dir_out, load_stages, params_fingerprint, rule_threads
 
 STAGES = load_stages(workflow.basedir)
 STARTED = time.time()
+WATCHER = []  # the MLflow watcher of a local run (onstart)
 # update() outputs: kept through a failed run, and restored with their own timestamps.
 snakemake_outputs.install()
 
@@ -63,6 +64,26 @@ onstart:
     # `snakemake --touch`, which runs no stage).
     if not workflow.touch:
         tracking.start_pipeline("snakemake")
+        if not workflow.non_local_exec:
+            # The stages that train nothing queue their records and this process logs them as
+            # they come (MLflow is imported here already; two seconds saved per stage).
+            from zhpipe import serving
+
+            os.environ[tracking.ENV_VIA_RUNNER] = "1"
+            WATCHER.append(tracking.Watcher(Path(workflow.basedir), serving.specs).start())
+
+
+def log_queued_runs():
+    """Stop the watcher, then log what is still queued (a stage's last record, or runs queued
+    while the server was slow or away)."""
+    for watcher in WATCHER:
+        watcher.stop()
+    if (Path(workflow.basedir) / tracking.PENDING_DIR).is_dir():
+        from zhpipe import serving
+
+        logged, left = tracking.sync_pending(Path(workflow.basedir), serving.specs)
+        if left:
+            print(f"MLflow: {left} run(s) still queued (zhpipe tracking sync logs them later)")
 
 
 onsuccess:
@@ -70,15 +91,8 @@ onsuccess:
     # and a `dvc commit` would only hash every output again (the touch changed their times).
     if workflow.touch:
         return
+    log_queued_runs()
     tracking.end_pipeline("FINISHED")
-    # Runs a stage queued (the server was slow or away for a moment): logged now if it is back.
-    if (Path(workflow.basedir) / tracking.PENDING_DIR).is_dir():
-        from zhpipe import serving
-
-        logged, left = tracking.sync_pending(Path(workflow.basedir), serving.specs)
-        if logged or left:
-            print(f"MLflow: logged {logged} queued run(s)" + (f"; {left} still queued (zhpipe "
-                  "tracking sync logs them later)" if left else ""))
     # Record what Snakemake built in dvc.lock, so that `dvc status` agrees nothing is to do:
     # the stages of this run's DAG (all of them, or those a target such as data/seg needs; each
     # is up to date now), not stages outside it (maybe never built, maybe stale).
@@ -89,6 +103,8 @@ onsuccess:
 
 
 onerror:
+    if not workflow.touch:
+        log_queued_runs()  # the failed stage's record too
     tracking.end_pipeline("FAILED")
     # A failed cluster job's output is in a log file on the cluster: show its end here.
     for path, tail in cluster.failed_job_logs(workflow.basedir, STARTED):

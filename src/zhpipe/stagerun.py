@@ -5,7 +5,9 @@ the store is touched) and calls :func:`run` with one work function. The harness 
 
 1. sets up logging and holds NumPy/BLAS, numba and TensorFlow to the stage's threads;
 2. takes the run lock (one runner at a time, :mod:`zhpipe.runlock`);
-3. opens the stage's live MLflow run on a background thread (:mod:`zhpipe.tracking.live`);
+3. opens the stage's live MLflow run on a background thread (:mod:`zhpipe.tracking.live`); a
+   stage that trains nothing, in a local Snakemake run, queues its record instead and the
+   Snakemake process logs it (:data:`zhpipe.tracking.record.ENV_VIA_RUNNER`);
 4. loads and validates the stage's params section and logs it to that run;
 5. picks the Keras backend when the section has a ``backend`` key (before Keras is imported);
 6. builds each declared output folder beside the old one (:func:`zhpipe.fsutil.atomic_dir`) and
@@ -111,29 +113,45 @@ def run(stage: str, work: Callable[[Any, Run], dict], *, metrics: str | os.PathL
                         stream=sys.stderr)
     for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A stage that trains nothing, in a local Snakemake run: the Snakemake process logs its run
+    # (tracking.record.ENV_VIA_RUNNER); this process never imports MLflow.
+    deferred = models is None and tracking.via_runner()
+    started = time.time()
     try:
         n = threads()
         limit_threads(n)
         log.info("%d thread(s)", n)
         with stage_lock(stage):  # one runner at a time (zhpipe.runlock)
-            tracking.open_stage_run(stage, wait=False)  # RUNNING until recorded or failed
+            if not deferred:
+                tracking.open_stage_run(stage, wait=False)  # RUNNING until recorded or failed
             _run(stage, work, Path(metrics), section, model, params, outs, artifacts, models,
-                 model_specs)
+                 model_specs, deferred, started)
     except (UserError, FileNotFoundError) as exc:
-        tracking.close_stage_run("FAILED", str(exc))
+        _close(stage, "FAILED", str(exc), deferred, started)
         print(f"[{stage}] error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        tracking.close_stage_run("KILLED", "interrupted")
+        _close(stage, "KILLED", "interrupted", deferred, started)
         print(f"[{stage}] interrupted; no partial output was left behind", file=sys.stderr)
         sys.exit(130)
     except BaseException as exc:
-        tracking.close_stage_run("FAILED", f"{type(exc).__name__}: {exc}")
+        _close(stage, "FAILED", f"{type(exc).__name__}: {exc}", deferred, started)
         raise
 
 
+def _close(stage: str, status: str, error: str, deferred: bool, started: float) -> None:
+    """The run of a stage that failed or was stopped: its live run closed, or (deferred) a
+    record with the status and the error queued for the runner."""
+    if not deferred:
+        tracking.close_stage_run(status, error)
+        return
+    with contextlib.suppress(Exception):  # the stage's own error is the one to report
+        tracking.record_stage(stage, {}, {}, started=started, status=status, error=error,
+                              defer=True)
+
+
 def _run(stage, work, metrics, section, model, params_path, outs, artifacts, models,
-         model_specs) -> None:
+         model_specs, deferred, started) -> None:
     from zhpipe import backend
 
     p = load_section(section, model, params_path) if section else None
@@ -153,7 +171,8 @@ def _run(stage, work, metrics, section, model, params_path, outs, artifacts, mod
     if uses_backend and "keras" in sys.modules and "backend" not in result:
         result["backend"] = backend.describe()  # what the model trained on
     record(stage, p if run_.params is None else run_.params, result, metrics,
-           artifacts=artifacts, models=models, model_specs=model_specs)
+           artifacts=artifacts, models=models, model_specs=model_specs, started=started,
+           defer=deferred)
 
 
 def since_start() -> float:
@@ -169,11 +188,13 @@ def since_start() -> float:
 def record(stage: str, params: Any, metrics: dict, metrics_path: str | os.PathLike,
            artifacts: Sequence[str | os.PathLike] = (), root: Path | None = None,
            models: str | os.PathLike | None = None,
-           model_specs: tracking.record.ModelSpecs | None = None) -> None:
+           model_specs: tracking.record.ModelSpecs | None = None, started: float | None = None,
+           defer: bool = False) -> None:
     """Write ``metrics_path`` (atomically; DVC reads it as metrics) and the training curves
-    (DVC's plots), then log the run to MLflow or queue it."""
+    (DVC's plots), then log the run to MLflow or queue it (``defer``: for the runner)."""
     root = tracking.project_root() if root is None else Path(root)
     write_json(metrics_path, metrics, ascii=True)
     write_curves(stage, metrics, root)
     tracking.record_stage(stage, params, metrics, artifacts=[metrics_path, *artifacts],
-                          root=root, models=models, model_specs=model_specs)
+                          root=root, models=models, model_specs=model_specs, started=started,
+                          defer=defer)

@@ -12,7 +12,9 @@ One module a concern:
 * :mod:`~zhpipe.tracking.inputs`: the stage's data deps as MLflow datasets (DVC's hashes);
 * :mod:`~zhpipe.tracking.record`: the finished stage's run, or its record queued;
 * :mod:`~zhpipe.tracking.models`: logging and registering a stage's models;
-* :mod:`~zhpipe.tracking.sync`: logging the queued records.
+* :mod:`~zhpipe.tracking.sync`: logging the queued records (``zhpipe tracking sync``, and the
+  Snakemake process's :class:`~zhpipe.tracking.sync.Watcher` for the records of its stages that
+  train nothing).
 
 Nothing under compute (models, mining, corpora) imports this package (an import-linter contract
 in ``make test``), and no stage lists it as a code dep: editing how runs are logged reruns no
@@ -21,7 +23,7 @@ stage.
 
 from zhpipe.tracking.inputs import dvc_hash, md5_file, stage_inputs
 from zhpipe.tracking.live import EpochLogger, close_stage_run, log_epoch, note_params, open_stage_run
-from zhpipe.tracking.record import log_record, record_stage
+from zhpipe.tracking.record import ENV_VIA_RUNNER, log_record, record_stage, via_runner
 from zhpipe.tracking.runs import (
     ENV_PARENT,
     ENV_PIPELINE,
@@ -46,13 +48,13 @@ from zhpipe.tracking.store import (
     settings,
     tracking_uri,
 )
-from zhpipe.tracking.sync import sync_pending
+from zhpipe.tracking.sync import Watcher, sync_pending
 
 __all__ = [
-    "ENV_PARENT", "ENV_PIPELINE", "ENV_RUNNER", "EXPERIMENT", "EXPERIMENT_KIND", "PENDING_DIR",
-    "EpochLogger", "TrackingParams", "close_stage_run", "default_uri", "dvc_hash",
-    "end_pipeline", "ensure_experiment", "git_commit", "log_epoch", "log_record", "md5_file",
-    "mlflow_key", "note_params", "open_stage_run", "pipeline_run_id", "project_root",
+    "ENV_PARENT", "ENV_PIPELINE", "ENV_RUNNER", "ENV_VIA_RUNNER", "EXPERIMENT", "EXPERIMENT_KIND",
+    "EpochLogger", "PENDING_DIR", "TrackingParams", "Watcher", "close_stage_run", "default_uri",
+    "dvc_hash", "end_pipeline", "ensure_experiment", "git_commit", "log_epoch", "log_record",
+    "md5_file", "mlflow_key", "note_params", "open_stage_run", "pipeline_run_id", "project_root",
     "record_stage", "relocate_if_moved", "relocate_local_store", "runner", "settings",
-    "stage_inputs", "start_pipeline", "sync_pending", "tracking_uri",
+    "stage_inputs", "start_pipeline", "sync_pending", "tracking_uri", "via_runner",
 ]

@@ -57,3 +57,36 @@ def sync_pending(root: Path | None = None, model_specs: ModelSpecs | None = None
         return done, len(pending) - done - unreadable
     finally:
         release(lock)
+
+
+class Watcher:
+    """Logs queued records as they appear, on a background thread of a runner process (the
+    Snakemake process of a local run, which sets :data:`zhpipe.tracking.record.ENV_VIA_RUNNER`
+    for its stages): a stage that trains nothing queues its record and exits, and its run shows
+    up a moment later. :meth:`stop` ends the thread; the caller then syncs once more."""
+
+    def __init__(self, root: Path, model_specs: ModelSpecs | None = None,
+                 interval_s: float = 1.0):
+        import threading
+
+        self.root, self.model_specs, self.interval_s = Path(root), model_specs, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="mlflow-sync", daemon=True)
+
+    def start(self) -> Watcher:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=120)
+
+    def _loop(self) -> None:
+        folder = self.root / PENDING_DIR
+        while not self._stop.wait(self.interval_s):
+            if not any(folder.glob("*.json")):
+                continue
+            try:
+                sync_pending(self.root, self.model_specs)
+            except Exception as exc:  # noqa: BLE001  (a user's sync holds the lock; retry later)
+                log.debug("queued runs not logged yet (%s)", exc)
