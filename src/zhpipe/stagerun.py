@@ -43,8 +43,7 @@ from zhpipe.runlock import stage_lock
 #: Set by the Snakefile from the rule's ``threads`` (dvc.yaml ``meta.threads``); unset under
 #: ``dvc repro``, which runs one stage at a time: then every core.
 THREADS_ENV = "ZHPIPE_THREADS"
-NOISY = ("urllib3", "alembic", "mlflow", "git", "matplotlib", "gensim", "smart_open", "absl",
-         "tensorflow", "jax")
+NOISY = ("urllib3", "alembic", "mlflow", "git", "matplotlib", "gensim", "smart_open")
 log = logging.getLogger(__name__)
 
 
@@ -63,7 +62,6 @@ def limit_threads(n: int) -> None:
                 "NUMBA_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         os.environ[var] = str(n)
     os.environ["TF_NUM_INTEROP_THREADS"] = str(min(n, 2))
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow C++ start-up notices (oneDNN, CPU)
     if "tensorflow" in sys.modules:  # imported with keras: pools start with the first op
         import tensorflow as tf
 
