@@ -8,7 +8,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from zhpipe import stagerun, tracking
 from zhpipe.errors import UserError
@@ -66,10 +69,9 @@ def test_a_stage_that_trains_nothing_queues_its_record_for_the_runner(tmp_path):
 
     # the runner's watcher logs both: one FINISHED with its metrics, one FAILED with the error
     watcher = tracking.Watcher(tmp_path, interval_s=0.1).start()
-    deadline = __import__("time").time() + 60
-    while list((tmp_path / tracking.PENDING_DIR).glob("*.json")) and \
-            __import__("time").time() < deadline:
-        __import__("time").sleep(0.2)
+    deadline = time.time() + 60
+    while list((tmp_path / tracking.PENDING_DIR).glob("*.json")) and time.time() < deadline:
+        time.sleep(0.2)
     watcher.stop()
     from mlflow.tracking import MlflowClient
 
@@ -101,10 +103,9 @@ def test_a_user_error_exits_2_with_one_line(store, capsys):
     def work(p, run):
         raise UserError("catalogue.yaml: no dataset 'x'")
 
-    try:
+    with pytest.raises(SystemExit) as exc:
         stagerun.run("download@x", work, metrics=store / "m.json")
-    except SystemExit as exc:
-        assert exc.code == 2
+    assert exc.value.code == 2
     assert capsys.readouterr().err.strip().endswith("[download@x] error: catalogue.yaml: no "
                                                      "dataset 'x'")
     assert not (store / "m.json").exists()
