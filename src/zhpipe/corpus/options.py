@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from pydantic import Field
 
 from zhpipe.corpus.text import (
@@ -18,6 +20,17 @@ class Pd1998Options(Section):
 
 class LcstsOptions(Section):
     min_score: int = Field(default=3, ge=1, le=5)
+
+
+class XwlbOptions(Section):
+    """prepare.corpora.xwlb (what each option does: :mod:`zhpipe.corpus.xwlb`)."""
+
+    test_from: datetime.date = datetime.date(2026, 1, 1)  # pairs from this day on: test
+    dev_months: int = Field(default=3, ge=1)  # the months before test_from: dev
+    min_text_chars: int = Field(default=50, ge=1)
+    max_text_chars: int = Field(default=1000, ge=50)
+    drop_headlines: list[str] = Field(default_factory=lambda: [
+        "国内联播快讯", "国际联播快讯", "联播快讯", "国际联播简讯", "国内联播简讯"])
 
 
 class NoOptions(Section):
@@ -38,7 +51,7 @@ class WikiOptions(Section):
 OPTIONS: dict[str, type[Section]] = {
     "pd1998": Pd1998Options, "sighan2005": NoOptions, "couplet": NoOptions,
     "cmrc2017": NoOptions, "cft": NoOptions, "ca8": NoOptions, "lcsts": LcstsOptions, "zhwiki": WikiOptions,
-    "poetry": PoetryOptions,
+    "poetry": PoetryOptions, "xwlb": XwlbOptions,
 }
 
 

@@ -8,7 +8,8 @@ File conventions (all UTF-8, LF, normalised by :func:`zhpipe.corpus.text.normali
   with names as ``nr``, places ``ns``, organisations ``nt``);
 * ``<std>_test.oov.txt`` (SIGHAN 2005): one line per gold line, one ``1``/``0`` per gold word:
   out of vocabulary as the bakeoff's scorer counts it (before normalisation);
-* ``*.tsv``: tab-separated pairs, no header (couplet: upper, lower; LCSTS: summary, text).
+* ``*.tsv``: tab-separated pairs, no header (couplet: upper, lower; LCSTS: summary, text;
+  xwlb: headline, text, with ``<split>.dates.txt`` beside: :mod:`zhpipe.corpus.xwlb`).
 
 Empty lines are dropped from training corpora and kept in test sets (line i of a test file always
 answers line i of its gold file). Training lines longer than ``max_line_chars`` are split at
@@ -30,12 +31,13 @@ from zhpipe.corpus.tasks import (
     prepare_couplet,
     prepare_lcsts,
 )
+from zhpipe.corpus.xwlb import prepare_xwlb
 from zhpipe.params import Section
 
 PREPARERS: dict[str, Callable[[Path, Path, Section, int], list[dict]]] = {
     "pd1998": prepare_pd1998, "sighan2005": prepare_sighan2005, "couplet": prepare_couplet,
     "cmrc2017": prepare_cmrc2017, "cft": prepare_cft, "ca8": prepare_ca8, "lcsts": prepare_lcsts,
-    "zhwiki": prepare_zhwiki, "poetry": prepare_poetry,
+    "zhwiki": prepare_zhwiki, "poetry": prepare_poetry, "xwlb": prepare_xwlb,
 }
 
 

@@ -1,4 +1,5 @@
-"""Constrained greedy and beam-search decoding, independent of the model.
+"""Constrained greedy and beam-search decoding of couplets, independent of the model: the
+couplet rules as a mask on the shared beam search (:mod:`zhpipe.seq2seq.beam`).
 
 A model is two functions over NumPy arrays:
 
@@ -14,15 +15,11 @@ repetition pattern whatever the model prefers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from zhpipe.couplet.data import BOS
-
-State = dict[str, np.ndarray]
-Step = Callable[[np.ndarray, int, State], tuple[np.ndarray, State]]
-Init = Callable[[np.ndarray], State]
+from zhpipe.seq2seq.beam import Init, Step
+from zhpipe.seq2seq.beam import beam_search as search
 
 
 def _mask(logp: np.ndarray, t: int, forced: np.ndarray, same_as: np.ndarray,
@@ -51,55 +48,35 @@ def _mask(logp: np.ndarray, t: int, forced: np.ndarray, same_as: np.ndarray,
     return out
 
 
+def _constraints(upper_ids: np.ndarray, forced: np.ndarray, same_as: np.ndarray,
+                 free_ok: np.ndarray, k: int, distinct: bool, no_copy: bool):
+    """The couplet rules as a :func:`zhpipe.seq2seq.beam.beam_search` mask, rows repeated
+    ``k`` times (a row's input is row // k)."""
+    forced_r, same_r = np.repeat(forced, k, axis=0), np.repeat(same_as, k, axis=0)
+    banned = np.repeat(upper_ids.astype(np.int64), k, axis=0) if no_copy else None
+
+    def mask(logp: np.ndarray, t: int, prefix: np.ndarray) -> np.ndarray:
+        return _mask(logp, t, forced_r, same_r, prefix, free_ok, distinct, banned)
+
+    return mask
+
+
 def greedy(init: Init, step: Step, upper_ids: np.ndarray, forced: np.ndarray,
            same_as: np.ndarray, free_ok: np.ndarray, distinct: bool = True,
            no_copy: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Best id at every position in turn; returns (ids (B, T), total log-probabilities (B,))."""
-    b, t_len = upper_ids.shape
-    state = init(upper_ids)
-    ids = np.zeros((b, t_len), np.int64)
-    total = np.zeros(b)
-    prev = np.full(b, BOS, np.int64)
-    banned = upper_ids.astype(np.int64) if no_copy else None
-    for t in range(t_len):
-        logp, state = step(prev, t, state)
-        masked = _mask(logp, t, forced, same_as, ids[:, :t], free_ok, distinct, banned)
-        prev = masked.argmax(1)
-        ids[:, t] = prev
-        total += masked[np.arange(b), prev]
-    return ids, total
+    """Best id at every position in turn (beam search of width 1); returns (ids (B, T), total
+    log-probabilities (B,))."""
+    return beam_search(init, step, upper_ids, forced, same_as, free_ok, beam=1,
+                       distinct=distinct, no_copy=no_copy)
 
 
 def beam_search(init: Init, step: Step, upper_ids: np.ndarray, forced: np.ndarray,
                 same_as: np.ndarray, free_ok: np.ndarray, beam: int = 5, distinct: bool = True,
                 no_copy: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Beam search over B inputs at once; returns the best (ids (B, T), log-probabilities (B,))."""
-    if beam < 1:
-        raise ValueError(f"beam width must be at least 1, got {beam}")
-    b, t_len = upper_ids.shape
-    k = beam
-    state = {name: np.repeat(a, k, axis=0) for name, a in init(upper_ids).items()}
-    forced_r, same_r = np.repeat(forced, k, axis=0), np.repeat(same_as, k, axis=0)
-    banned = np.repeat(upper_ids.astype(np.int64), k, axis=0) if no_copy else None
-    scores = np.full((b, k), -np.inf)
-    scores[:, 0] = 0.0  # all beams start equal: expand only the first one
-    ids = np.zeros((b * k, 0), np.int64)
-    prev = np.full(b * k, BOS, np.int64)
-    for t in range(t_len):
-        logp, state = step(prev, t, state)
-        masked = _mask(logp, t, forced_r, same_r, ids, free_ok, distinct, banned)
-        v = masked.shape[1]
-        cand = (scores[:, :, None] + masked.reshape(b, k, v)).reshape(b, k * v)
-        top = np.argpartition(-cand, k - 1, axis=1)[:, :k] if k < k * v else \
-            np.tile(np.arange(k * v), (b, 1))
-        top_scores = np.take_along_axis(cand, top, 1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        top = np.take_along_axis(top, order, 1)
-        scores = np.take_along_axis(top_scores, order, 1)
-        src = (np.arange(b)[:, None] * k + top // v).reshape(-1)  # rows the new beams extend
-        prev = (top % v).reshape(-1)
-        ids = np.concatenate([ids[src], prev[:, None]], axis=1)
-        state = {name: a[src] for name, a in state.items()}
-    best = scores.argmax(1)
-    rows = np.arange(b) * k + best
-    return ids[rows], scores[np.arange(b), best]
+    """Beam search over B inputs at once, one output id per input id, under the couplet rules
+    (the shared :func:`zhpipe.seq2seq.beam.beam_search`); returns the best (ids (B, T),
+    log-probabilities (B,))."""
+    mask = _constraints(upper_ids, forced, same_as, free_ok, beam, distinct, no_copy)
+    ids, scores = search(init, step, upper_ids, bos=BOS, max_len=upper_ids.shape[1], beam=beam,
+                         mask=mask)
+    return np.stack(ids).reshape(upper_ids.shape[0], -1), scores

@@ -26,6 +26,7 @@ from keras import ops
 
 from zhpipe.couplet.data import BOS
 from zhpipe.layers import GatedConv1D, KeyPaddingMask, PadMask
+from zhpipe.seq2seq.steps import AttentionStep, GRUStep, log_softmax, weights
 
 
 def _encoder(ids, vocab_size: int, dim: int, dilations: Sequence[int], dropout: float):
@@ -74,48 +75,33 @@ def build_seq2seq(vocab_size: int, *, dim: int = 128, dilations: Sequence[int] =
 
 
 class Seq2SeqInference:
-    """Encoder once (Keras), then one decoder step at a time in NumPy, from a trained seq2seq
-    model's weights.
-
-    A step is a few small matrix products for a handful of beams, where calling the Keras
-    layers eagerly cost a millisecond or more of dispatch per layer (245 ms for a 7-character
-    line at beam 5). The step reproduces the layers exactly (a test compares it with the
-    training graph): the GRU as Keras computes it (``reset_after``, gates z, r, h), the
-    attention with its key and value projections of the upper line computed once per line."""
+    """Encoder once (Keras), then one decoder step at a time in NumPy (the shared
+    :mod:`zhpipe.seq2seq.steps`), from a trained seq2seq model's weights. The step reproduces
+    the layers exactly (a test compares it with the training graph)."""
 
     def __init__(self, model: keras.Model):
         self.model = model
         self.gconvs = [lay for lay in model.layers if isinstance(lay, GatedConv1D)]
         self.emb = model.get_layer("char_emb")
         self.layers = {n: model.get_layer(n) for n in SEQ2SEQ_LAYERS}
-        w = lambda v: np.asarray(ops.convert_to_numpy(v), np.float32)  # noqa: E731
-        att = self.layers["attention"]
-        gru = self.layers["dec_gru"]
-        if not gru.cell.reset_after:
-            raise ValueError("the NumPy decoder follows Keras's GRU with reset_after=True")
         self.w = {
-            "emb": w(self.emb.embeddings),
-            "dec_in": (w(self.layers["dec_in"].kernel), w(self.layers["dec_in"].bias)),
-            "gru": (w(gru.cell.kernel), w(gru.cell.recurrent_kernel), w(gru.cell.bias)),
-            "q": (w(att._query_dense.kernel), w(att._query_dense.bias)),
-            "k": (w(att._key_dense.kernel), w(att._key_dense.bias)),
-            "v": (w(att._value_dense.kernel), w(att._value_dense.bias)),
-            "o": (w(att._output_dense.kernel), w(att._output_dense.bias)),
-            "combine": (w(self.layers["combine"].kernel), w(self.layers["combine"].bias)),
-            "logits": (w(self.layers["logits"].kernel), w(self.layers["logits"].bias)),
+            "emb": weights(self.emb.embeddings),
+            "dec_in": (weights(self.layers["dec_in"].kernel), weights(self.layers["dec_in"].bias)),
+            "combine": (weights(self.layers["combine"].kernel),
+                        weights(self.layers["combine"].bias)),
+            "logits": (weights(self.layers["logits"].kernel), weights(self.layers["logits"].bias)),
         }
-        self.scale = 1.0 / np.sqrt(att._key_dim)
-        self.units = gru.units
+        self.gru = GRUStep(self.layers["dec_gru"])
+        self.attention = AttentionStep(self.layers["attention"])
+        self.units = self.gru.units
 
     def init(self, upper_ids: np.ndarray) -> dict:
         h = self.emb(ops.convert_to_tensor(upper_ids, "int32"))
         for g in self.gconvs:
             h = g(h, training=False)
         enc = np.asarray(ops.convert_to_numpy(self.layers["enc_norm"](h)), np.float32)
-        (kk, kb), (vk, vb) = self.w["k"], self.w["v"]
-        return {"enc": enc,  # (B, T, D); keys and values (B, T, heads, key_dim)
-                "keys": np.einsum("btd,dhk->bthk", enc, kk) + kb,
-                "values": np.einsum("btd,dhk->bthk", enc, vk) + vb,
+        keys, values = self.attention.memory(enc)
+        return {"enc": enc, "keys": keys, "values": values,  # (B, T, D), (B, T, heads, key_dim)
                 "h": np.zeros((upper_ids.shape[0], self.units), np.float32)}
 
     def step(self, prev: np.ndarray, t: int, state: dict) -> tuple[np.ndarray, dict]:
@@ -123,27 +109,11 @@ class Seq2SeqInference:
         enc_t = state["enc"][:, t]
         x = np.tanh(np.concatenate([w["emb"][prev], enc_t], axis=-1) @ w["dec_in"][0]
                     + w["dec_in"][1])
-        kernel, recurrent, bias = w["gru"]
-        h_prev = state["h"]
-        xz, xr, xh = np.split(x @ kernel + bias[0], 3, axis=-1)
-        rz, rr, rh = np.split(h_prev @ recurrent + bias[1], 3, axis=-1)
-        z, r = _sigmoid(xz + rz), _sigmoid(xr + rr)
-        h = z * h_prev + (1.0 - z) * np.tanh(xh + r * rh)
-        q = (np.einsum("bd,dhk->bhk", h, w["q"][0]) + w["q"][1]) * self.scale
-        scores = np.einsum("bhk,bthk->bht", q, state["keys"])
-        att = np.exp(scores - scores.max(-1, keepdims=True))
-        att /= att.sum(-1, keepdims=True)
-        ctx = np.einsum("bht,bthk->bhk", att, state["values"])
-        ctx = np.einsum("bhk,hkd->bd", ctx, w["o"][0]) + w["o"][1]
+        h = self.gru(x, state["h"])
+        ctx = self.attention(h, state["keys"], state["values"])
         out = np.concatenate([h, ctx, enc_t], axis=-1) @ w["combine"][0] + w["combine"][1]
-        logits = out @ w["logits"][0] + w["logits"][1]
-        logits -= logits.max(-1, keepdims=True)
-        logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+        logp = log_softmax(out @ w["logits"][0] + w["logits"][1])
         return logp, {**state, "h": h.astype(np.float32)}
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 class TaggerInference:
