@@ -6,6 +6,7 @@ fresh process; every model module imports it.
 
 from zhpipe.layers.attention_sum import AttentionSum
 from zhpipe.layers.blank_query import BlankQuery
+from zhpipe.layers.copy_prior import CopyPrior
 from zhpipe.layers.crf import CRF
 from zhpipe.layers.gated_attention import GatedAttention
 from zhpipe.layers.gated_conv1d import GatedConv1D
@@ -13,5 +14,5 @@ from zhpipe.layers.gaussian_sample import GaussianSample
 from zhpipe.layers.key_padding_mask import KeyPaddingMask
 from zhpipe.layers.pad_mask import PadMask
 
-__all__ = ["CRF", "AttentionSum", "BlankQuery", "GatedAttention", "GatedConv1D", "GaussianSample",
+__all__ = ["CRF", "AttentionSum", "BlankQuery", "CopyPrior", "GatedAttention", "GatedConv1D", "GaussianSample",
            "KeyPaddingMask", "PadMask"]
