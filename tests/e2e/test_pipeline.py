@@ -14,13 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAGES = {f"{s}@{d}" for s in ("download", "prepare")
           for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "cft", "ca8", "lcsts",
-                    "zhwiki", "poetry")} | {
+                    "zhwiki", "poetry", "xwlb")} | {
     "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "eval_word2vec", "train_seg", "train_ner",
-    "train_couplet", "cloze_items", "cloze_vectors", "train_cloze", "train_poem", "report",
+    "train_couplet", "train_title", "cloze_items", "cloze_vectors", "train_cloze", "train_poem", "report",
     "ingest@demo", "own_corpus@demo"}
 #: What each training stage registers in MLflow (zhpipe.serving).
 MODELS = {"zhpipe-segmenter", "zhpipe-names", "zhpipe-couplet", "zhpipe-couplet-tagger",
-          "zhpipe-cloze", "zhpipe-poem5", "zhpipe-poem7"}
+          "zhpipe-cloze", "zhpipe-poem5", "zhpipe-poem7", "zhpipe-titler"}
 
 
 def _run(cmd, cwd, env, ok=True):

@@ -181,12 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     from zhpipe.cli import embeddings as embeddings_cli
     from zhpipe.cli import mining as mining_cli
     from zhpipe.cli import poem as poem_cli
+    from zhpipe.cli import title as title_cli
 
     mining_cli.add_parsers(sub)
     embeddings_cli.add_parsers(sub)
     couplet_cli.add_parsers(sub)
     cloze_cli.add_parsers(sub)
     poem_cli.add_parsers(sub)
+    title_cli.add_parsers(sub)
     remote.add_parser(sub)
     return ap
 

@@ -19,7 +19,7 @@ from zhpipe.errors import UserError
 from zhpipe.headlines.model import TitlerInference, build_titler, shift_right
 from zhpipe.progress import progress
 from zhpipe.seq2seq.beam import beam_search
-from zhpipe.seq2seq.vocab import BOS, EOS, PAD, Vocab, pad_batch
+from zhpipe.seq2seq.vocab import BOS, EOS, PAD, UNK, Vocab, pad_batch
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ class Titler:
             chunk = order[s:s + batch_size]
             src = pad_batch([enc[i] for i in chunk])
             ids, _ = beam_search(self.decoder.init, self.decoder.step, src, bos=BOS, eos=EOS,
-                                 max_len=max_len, beam=beam, length_penalty=self.length_penalty)
+                                 max_len=max_len, beam=beam, mask=_never_special,
+                                 length_penalty=self.length_penalty)
             for i, row in zip(chunk, ids, strict=True):
                 out[i] = self.vocab.decode(row)
         return out
@@ -91,6 +92,12 @@ class Titler:
         meta = json.loads((folder / "titler.meta.json").read_text(encoding="utf-8"))
         return cls(model, Vocab.load(folder / "vocab.json"), meta["max_text_chars"],
                    meta["max_title_chars"], meta.get("length_penalty", 1.0))
+
+
+def _never_special(logp: np.ndarray, t: int, prefix: np.ndarray) -> np.ndarray:
+    """Padding, <unk> and the start id are never written (the end id is the search's own)."""
+    logp[:, [PAD, UNK, BOS]] = -np.inf
+    return logp
 
 
 def encode_pairs(pairs: Sequence[tuple[str, str]], vocab: Vocab, max_text_chars: int

@@ -15,13 +15,14 @@ from zhpipe.report.cloze import section_cloze
 from zhpipe.report.corpora import section_corpora, section_datasets
 from zhpipe.report.embeddings import section_word2vec
 from zhpipe.report.generation import section_poems, section_seq2seq
+from zhpipe.report.headlines import section_headlines
 from zhpipe.report.own import section_own_corpora
 from zhpipe.report.page import Section, load_metrics, render
 from zhpipe.report.segmentation import section_crf, section_mine_words
 
 SECTIONS: list[Callable[[dict[str, dict], Path], Section | None]] = [
     section_datasets, section_corpora, section_mine_words, section_word2vec, section_crf,
-    section_seq2seq, section_cloze, section_poems, section_own_corpora,
+    section_seq2seq, section_headlines, section_cloze, section_poems, section_own_corpora,
 ]
 
 

@@ -23,6 +23,7 @@ Registered name, stage (its folder): input -> output.
 * ``zhpipe-cloze``, train_cloze (data/cloze): {"passage", "query"} (segmented text, the blank
   written XXXXX) -> the answer word
 * ``zhpipe-poem5``, ``zhpipe-poem7``, train_poem (data/poem): seeds -> one couplet per seed
+* ``zhpipe-titler``, train_title (data/title): news texts -> headlines (beam 5)
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def specs(stage: str, folder: str | os.PathLike) -> list:
         from zhpipe.serving import cloze as module
     elif stage == "train_poem":
         from zhpipe.serving import poem as module
+    elif stage == "train_title":
+        from zhpipe.serving import headlines as module
     else:
         return []
     return module.specs(stage, folder)

@@ -90,6 +90,29 @@ def test_archive_dataset_is_extracted_verified_and_recorded(catalogue, tmp_path)
     assert json.loads((out / "MANIFEST.json").read_text())["origin"] == "source"
 
 
+def test_a_glob_of_members_is_verified_by_members_sha256_whatever_the_archive(
+        catalogue, http_server, tmp_path):
+    """xwlb: GitHub builds the archive on request, so its bytes are not pinned; the set of
+    members' digests is. Another archive of the same members passes; one changed member fails."""
+    from conftest import xwlb_days
+
+    settings = _settings(tmp_path)
+    m = fetch_dataset("xwlb", catalogue["xwlb"], tmp_path / "x", settings)
+    assert len(m["files"]) == len(xwlb_days())
+    assert {f["verified"] for f in m["files"].values()} == {"members_sha256"}
+    assert not any("no checksum is published" in w for w in settings.warnings)
+    days = {f"other-prefix/{k}": v for k, v in xwlb_days().items()}  # not gzipped, renamed root
+    spec = catalogue["xwlb"].model_copy(update={
+        "url": http_server.add("/xwlb2.tar", make_tar(days, gz=False)), "archive": "tar"})
+    spec.files["days"] = spec.files["days"].model_copy(update={"members": "other-prefix/assets/*/*.json"})
+    fetch_dataset("xwlb", spec, tmp_path / "x2", _settings(tmp_path))
+    days[next(iter(days))] += b" "
+    spec = spec.model_copy(update={"url": http_server.add("/xwlb3.tar", make_tar(days, gz=False))})
+    with pytest.raises(DownloadError, match="members_sha256") as err:
+        fetch_dataset("xwlb", spec, tmp_path / "x3", _settings(tmp_path))
+    assert "checksum mismatch" in str(err.value) and not (tmp_path / "x3").exists()
+
+
 def test_unverified_members_are_reported_not_silent(catalogue, tmp_path):
     settings = _settings(tmp_path)
     manifest = fetch_dataset("sighan2005", catalogue["sighan2005"], tmp_path / "s", settings)

@@ -28,6 +28,7 @@ def _cases():
         "GatedConv1D": (lambda: zl.GatedConv1D(H, 3, 2, 0.1), [f(B, T, H)]),
         "PadMask": (lambda: zl.PadMask(), [f(B, T, H), ids]),
         "KeyPaddingMask": (lambda: zl.KeyPaddingMask(), [f(B, T + 1, H), ids]),
+        "CopyPrior": (lambda: zl.CopyPrior(H), [f(B, T + 1, H), ids]),
         "BlankQuery": (lambda: zl.BlankQuery(),
                        [f(B, T, H), f(B, T + 2, H), np.array([[1], [4]], "int32"),
                         np.array([[0], [6]], "int32"), np.array([[1.0], [0.0]], "float32")]),
@@ -40,7 +41,7 @@ def _cases():
 
 
 CASES = _cases()
-POSITIONAL = (zl.PadMask, zl.KeyPaddingMask)  # called as layer(a, b), not layer([a, b])
+POSITIONAL = (zl.PadMask, zl.KeyPaddingMask, zl.CopyPrior)  # called as layer(a, b), not layer([a, b])
 MULTI_OUTPUT = (zl.GaussianSample,)  # returns a list of outputs
 
 
@@ -122,3 +123,15 @@ def test_every_layer_saves_and_loads_in_a_fresh_process(tmp_path):
                           text=True, timeout=300, cwd=Path(__file__).parent)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert sorted(proc.stdout.split()[1::2]) == sorted(CASES)
+
+
+def test_the_copy_prior_favours_the_characters_of_the_input_only():
+    layer = zl.CopyPrior(5)
+    layer.build((1, 2, 5))
+    layer.log_scale.assign(np.log(np.full(5, 4.0, "float32")))
+    layer.shift.assign(np.full(5, -1.0, "float32"))
+    out = keras.ops.convert_to_numpy(layer(np.zeros((1, 2, 5), "float32"),
+                                           np.array([[3, 1, 3, 0]], "int32")))
+    # ids 1 and 3 are in the input: (0 + 4 - 1) / 2; the others (padding 0 included): -1 / 2
+    np.testing.assert_allclose(out[0, 0], [-0.5, 1.5, -0.5, 1.5, -0.5])
+    np.testing.assert_allclose(out[0, 1], out[0, 0])
