@@ -14,5 +14,5 @@ from zhpipe.layers.gaussian_sample import GaussianSample
 from zhpipe.layers.key_padding_mask import KeyPaddingMask
 from zhpipe.layers.pad_mask import PadMask
 
-__all__ = ["CRF", "AttentionSum", "BlankQuery", "CopyPrior", "GatedAttention", "GatedConv1D", "GaussianSample",
-           "KeyPaddingMask", "PadMask"]
+__all__ = ["CRF", "AttentionSum", "BlankQuery", "CopyPrior", "GatedAttention", "GatedConv1D",
+           "GaussianSample", "KeyPaddingMask", "PadMask"]

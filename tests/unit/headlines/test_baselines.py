@@ -1,7 +1,6 @@
 """The trivial headline baselines: lead of the text and TF-IDF retrieval."""
 
-from zhpipe.headlines.baselines import Retrieval, first_chars, first_clause, first_sentence, \
-    lead_baselines
+from zhpipe.headlines.baselines import Retrieval, first_chars, first_clause, first_sentence, lead_baselines
 from zhpipe.headlines.experiment import copied_share
 
 

@@ -111,3 +111,24 @@ def test_cli_title_reads_a_file_or_stdin_and_names_bad_lines(trained, tmp_path, 
     f.write_text("天地\n", encoding="utf-8")
     assert main(["title", str(f), "--models", str(tmp_path / "none")]) == 2
     assert "train_title" in capsys.readouterr().err
+
+
+def test_the_registered_model_answers_in_a_fresh_process(trained, store):
+    import os
+
+    from zhpipe import serving, stagerun, tracking
+
+    model, _, test = trained
+    folder = store / "data" / "title"
+    model.save(folder)
+    stagerun.record("train_title", {"k": 1}, {"rougeL": 1.0},
+                    store / "reports/metrics/train_title.json", root=store, models=folder,
+                    model_specs=serving.specs)
+    texts = [t for _, t in test[:3]]
+    code = ("import json, sys, mlflow; mlflow.set_tracking_uri(sys.argv[1]); "
+            "m = mlflow.pyfunc.load_model('models:/zhpipe-titler/1'); "
+            "print(json.dumps(m.predict(json.loads(sys.argv[2])), ensure_ascii=False))")
+    out = subprocess.run([sys.executable, "-c", code, tracking.tracking_uri(store),
+                          json.dumps(texts)], capture_output=True, text=True, check=True,
+                         timeout=300, cwd="/", env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == model.generate(texts, 5)

@@ -74,10 +74,11 @@ def test_models_are_not_logged_when_switched_off(store, seg_folder):
 
 
 def test_every_training_stage_names_its_models(tmp_path):
-    names = {s.name for stage in ("train_seg", "train_ner", "train_couplet", "train_cloze")
+    names = {s.name for stage in ("train_seg", "train_ner", "train_couplet", "train_cloze",
+                                  "train_title")
              for s in serving.specs(stage, tmp_path)}
     assert names == {"zhpipe-segmenter", "zhpipe-names", "zhpipe-couplet",
-                     "zhpipe-couplet-tagger", "zhpipe-cloze"}
+                     "zhpipe-couplet-tagger", "zhpipe-cloze", "zhpipe-titler"}
     for n in (5, 7):
         (tmp_path / f"poem{n}").mkdir()
     assert [s.name for s in serving.specs("train_poem", tmp_path)] == ["zhpipe-poem5",
