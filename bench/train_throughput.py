@@ -28,8 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-MODELS = ("couplet_tagger", "couplet_seq2seq", "crf_seg", "cloze_reader", "word2vec_keras",
-          "poem_vae")
+MODELS = ("couplet_tagger", "couplet_seq2seq", "titler", "crf_seg", "cloze_reader",
+          "word2vec_keras", "poem_vae")
 
 
 def emit(**kw):
@@ -235,6 +235,44 @@ def bench_poem(scale: float, compiles) -> dict:
             "params": {"dim": p.dim, "latent": p.latent, "batch_size": p.batch_size}}
 
 
+def bench_titler(scale: float, compiles) -> dict:
+    """The headline model with the stage's params: texts as long as it reads (the quick
+    profile's 128 characters; xwlb texts are longer), headlines 8 to 40 characters."""
+    import numpy as np
+
+    from zhpipe.headlines.params import TitleParams
+    from zhpipe.headlines.train import train_titler
+    from zhpipe.params import load_section
+    from zhpipe.seq2seq.vocab import Vocab
+
+    p = load_section("train_title", TitleParams, ROOT / "params.yaml")
+    rng = np.random.default_rng(0)
+    chars = _chars(3500, 0)
+    n = int(3_000 * scale)
+    texts = _zipf_text(rng, chars, [p.max_text_chars] * n)
+    heads = _zipf_text(rng, chars, rng.integers(8, 41, n))
+    pairs = list(zip(heads, texts, strict=True))
+    vocab = Vocab.build(texts + heads, 1, p.max_vocab)
+    c0 = compiles()
+    t0 = time.perf_counter()
+    _, info = train_titler(pairs, pairs[:200], vocab, max_text_chars=p.max_text_chars,
+                           max_title_chars=p.max_title_chars, dim=p.dim,
+                           enc_layers=p.enc_layers, dec_layers=p.dec_layers, heads=p.heads,
+                           dropout=p.dropout, copy_prior=p.copy_prior, batch_size=p.batch_size,
+                           learning_rate=p.learning_rate, epochs=2, patience=9, seed=1)
+    total = time.perf_counter() - t0
+    secs = [h["seconds"] for h in info["history"]]
+    chars_per_pair = p.max_text_chars
+    return {"examples": n, "tokens": n * chars_per_pair, "vocab": len(vocab), "epochs": 2,
+            "seconds": round(total, 1),
+            "text_chars_per_sec_first_pass": round(n * chars_per_pair / secs[0]),
+            "text_chars_per_sec_steady": round(n * chars_per_pair / secs[1]),
+            "pairs_per_sec_steady": round(n / secs[1]),
+            "compilations": None if c0 is None else compiles() - c0,
+            "params": {"dim": p.dim, "enc_layers": p.enc_layers, "dec_layers": p.dec_layers,
+                       "batch_size": p.batch_size, "max_text_chars": p.max_text_chars}}
+
+
 def run_one(model: str, scale: float) -> dict:
     import keras
 
@@ -243,6 +281,7 @@ def run_one(model: str, scale: float) -> dict:
     compiles = _compile_counter()
     fn = {"couplet_tagger": lambda: bench_couplet("tagger", scale, compiles),
           "couplet_seq2seq": lambda: bench_couplet("seq2seq", scale, compiles),
+          "titler": lambda: bench_titler(scale, compiles),
           "crf_seg": lambda: bench_crf(scale, compiles),
           "cloze_reader": lambda: bench_cloze(scale, compiles),
           "word2vec_keras": lambda: bench_word2vec(scale, compiles),

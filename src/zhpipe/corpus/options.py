@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from zhpipe.corpus.text import (
     CorpusError,
@@ -25,12 +25,21 @@ class LcstsOptions(Section):
 class XwlbOptions(Section):
     """prepare.corpora.xwlb (what each option does: :mod:`zhpipe.corpus.xwlb`)."""
 
-    test_from: datetime.date = datetime.date(2026, 1, 1)  # pairs from this day on: test
+    test_from: str = "2026-01-01"  # pairs from this day on (YYYY-MM-DD): test
     dev_months: int = Field(default=3, ge=1)  # the months before test_from: dev
     min_text_chars: int = Field(default=50, ge=1)
     max_text_chars: int = Field(default=1000, ge=50)
     drop_headlines: list[str] = Field(default_factory=lambda: [
         "国内联播快讯", "国际联播快讯", "联播快讯", "国际联播简讯", "国内联播简讯"])
+
+    @field_validator("test_from")
+    @classmethod
+    def _day(cls, v: str) -> str:
+        try:
+            datetime.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"must be a day written YYYY-MM-DD, got {v!r}") from None
+        return v
 
 
 class NoOptions(Section):

@@ -87,7 +87,7 @@ def read_days(folder: Path):
 
 
 def prepare_xwlb(raw: Path, out: Path, opts: XwlbOptions, max_chars: int) -> list[dict]:
-    test_from = opts.test_from
+    test_from = dt.date.fromisoformat(opts.test_from)
     dev_from = _month_shift(test_from, opts.dev_months)
     drop = set(opts.drop_headlines)
     seen: set[str] = set()

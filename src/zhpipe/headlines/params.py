@@ -16,6 +16,7 @@ class TitleParams(Section):
     max_title_chars: int = Field(default=40, ge=4)    # longer training headlines are dropped
     min_count: int = Field(default=2, ge=1)           # characters rarer in training: <unk>
     max_vocab: int = Field(default=6000, ge=16)
+    arch: Literal["lstm", "transformer"] = "lstm"  # Su's LSTM seq2seq, or a Transformer
     dim: int = Field(default=128, ge=8)
     enc_layers: int = Field(default=1, ge=1)
     dec_layers: int = Field(default=1, ge=1)

@@ -17,6 +17,7 @@ from zhpipe.callbacks import Callback, epoch_end
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.errors import UserError
 from zhpipe.headlines.model import TitlerInference, build_titler, shift_right
+from zhpipe.headlines.transformer import TransformerInference, build_transformer, is_transformer
 from zhpipe.progress import progress
 from zhpipe.seq2seq.beam import beam_search
 from zhpipe.seq2seq.vocab import BOS, EOS, PAD, UNK, Vocab, pad_batch
@@ -42,7 +43,7 @@ class Titler:
         self.model, self.vocab = model, vocab
         self.max_text_chars, self.max_title_chars = max_text_chars, max_title_chars
         self.length_penalty = length_penalty
-        self.decoder = TitlerInference(model)
+        self.decoder = (TransformerInference if is_transformer(model) else TitlerInference)(model)
 
     def truncated(self, texts: Sequence[str]) -> list[int]:
         """Indices of the texts longer than the model reads."""
@@ -118,13 +119,23 @@ def train_titler(train: Sequence[tuple[str, str]], dev: Sequence[tuple[str, str]
                  *, max_text_chars: int, max_title_chars: int, dim: int, enc_layers: int,
                  dec_layers: int, heads: int, dropout: float, copy_prior: bool,
                  batch_size: int, learning_rate: float, epochs: int, patience: int, seed: int,
-                 length_penalty: float = 1.0, max_seconds: float | None = None,
+                 length_penalty: float = 1.0, arch: str = "lstm",
+                 max_seconds: float | None = None,
                  callbacks: Sequence[Callback] = ()) -> tuple[Titler, dict]:
     """Train with early stopping on the dev pairs' loss per headline character; returns the
-    best pass's model and what training measured (losses, text characters per second)."""
+    best pass's model and what training measured (losses, text characters per second).
+    ``arch``: ``lstm`` (Su's, :mod:`.model`) or ``transformer`` (:mod:`.transformer`)."""
     keras.utils.set_random_seed(seed)
-    model = build_titler(len(vocab), dim=dim, enc_layers=enc_layers, dec_layers=dec_layers,
-                         heads=heads, dropout=dropout, copy_prior=copy_prior)
+    if arch == "transformer":
+        model = build_transformer(len(vocab), dim=dim, enc_layers=enc_layers,
+                                  dec_layers=dec_layers, heads=heads, dropout=dropout,
+                                  copy_prior=copy_prior, max_text=_round_up(max_text_chars, 32),
+                                  max_title=max_title_chars + 8)
+    elif arch == "lstm":
+        model = build_titler(len(vocab), dim=dim, enc_layers=enc_layers, dec_layers=dec_layers,
+                             heads=heads, dropout=dropout, copy_prior=copy_prior)
+    else:
+        raise ValueError(f"unknown headline model {arch!r} (lstm or transformer)")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
                   loss=keras.losses.SparseCategoricalCrossentropy(
                       from_logits=True, reduction="mean_with_sample_weight"))

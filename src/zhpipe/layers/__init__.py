@@ -13,6 +13,7 @@ from zhpipe.layers.gated_conv1d import GatedConv1D
 from zhpipe.layers.gaussian_sample import GaussianSample
 from zhpipe.layers.key_padding_mask import KeyPaddingMask
 from zhpipe.layers.pad_mask import PadMask
+from zhpipe.layers.position_embedding import PositionEmbedding
 
 __all__ = ["CRF", "AttentionSum", "BlankQuery", "CopyPrior", "GatedAttention", "GatedConv1D",
-           "GaussianSample", "KeyPaddingMask", "PadMask"]
+           "GaussianSample", "KeyPaddingMask", "PadMask", "PositionEmbedding"]

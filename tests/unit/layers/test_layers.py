@@ -29,6 +29,7 @@ def _cases():
         "PadMask": (lambda: zl.PadMask(), [f(B, T, H), ids]),
         "KeyPaddingMask": (lambda: zl.KeyPaddingMask(), [f(B, T + 1, H), ids]),
         "CopyPrior": (lambda: zl.CopyPrior(H), [f(B, T + 1, H), ids]),
+        "PositionEmbedding": (lambda: zl.PositionEmbedding(T + 3), [f(B, T, H)]),
         "BlankQuery": (lambda: zl.BlankQuery(),
                        [f(B, T, H), f(B, T + 2, H), np.array([[1], [4]], "int32"),
                         np.array([[0], [6]], "int32"), np.array([[1.0], [0.0]], "float32")]),
