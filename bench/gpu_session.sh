@@ -7,12 +7,18 @@
 #       pydantic==2.14.3 pydantic-core==2.50.4 annotated-types==0.8.0 typing-inspection==0.4.5
 #   gzip -c data/prepared/couplet/train.tsv > .gpu/train.tsv.gz
 #   cp data/prepared/couplet/test.tsv .gpu/
+#   cp -r data/prepared/xwlb data/prepared/lcsts .gpu/      # the headline model (step 3)
+#   ../shared/gpu/fetch-wheels.sh .gpu/whl rouge-score==0.1.2 nltk scikit-learn scipy \
+#       threadpoolctl joblib absl-py pyyaml regex click  # its scorer and retrieval baseline
 #
 # then run `bash bench/gpu_session.sh` there with .gpu carried and OUT set. It writes under
 # $OUT: gpu.txt, train_throughput.jsonl (bench/train_throughput.py, every model, JAX),
 # couplet_train.log and the full-data seq2seq model (models.tar.part-*, 15 MB pieces), which
 # `python bench/couplet_full.py --score-saved DIR` scores here on the CPU.
-# Knobs: THROUGHPUT_BUDGET_S (120), THROUGHPUT_SCALE (1), SEQ2SEQ_MINUTES (4), PY (python3), SKIP_INSTALL.
+# Step 3 trains the headline model (bench/title_full.py, full profile) for TITLE_MINUTES and
+# scores it there (title_full.jsonl; the model in title.tar.part-*). Not yet run on a GPU.
+# Knobs: THROUGHPUT_BUDGET_S (120), THROUGHPUT_SCALE (1), SEQ2SEQ_MINUTES (4), TITLE_MINUTES (5),
+# PY (python3), SKIP_INSTALL.
 set -u
 OUT=${OUT:?set OUT to the folder that comes back}
 PY=${PY:-python3}
@@ -40,4 +46,11 @@ $PY bench/couplet_full.py --train-only --models seq2seq --epochs 40 --patience 2
     --max-minutes "${SEQ2SEQ_MINUTES:-4}" --couplet /tmp/couplet --out /tmp/models \
     ${MAX_TRAIN:+--max-train $MAX_TRAIN} 2>&1 | tee "$OUT/couplet_train.log"
 tar -C /tmp -cf - models | split -b 15M - "$OUT/models.tar.part-"
+
+# 3. the headline model at full scale, scored on the test year and LCSTS PART III
+if [ -d .gpu/xwlb ]; then
+  $PY bench/title_full.py --set max_minutes="${TITLE_MINUTES:-5}" --pairs .gpu/xwlb \
+      --lcsts .gpu/lcsts --out /tmp/title 2> "$OUT/title_train.log" | tee "$OUT/title_full.jsonl"
+  tar -C /tmp -cf - title | split -b 15M - "$OUT/title.tar.part-"
+fi
 echo "all done at $(( $(date +%s) - start )) s"

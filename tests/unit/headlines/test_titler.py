@@ -132,3 +132,26 @@ def test_the_registered_model_answers_in_a_fresh_process(trained, store):
                           json.dumps(texts)], capture_output=True, text=True, check=True,
                          timeout=300, cwd="/", env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert json.loads(out.stdout.strip().splitlines()[-1]) == model.generate(texts, 5)
+
+
+def test_the_transformer_halves_are_the_training_graph_and_survive_saving(tmp_path):
+    from zhpipe.headlines.transformer import TransformerInference, build_transformer
+
+    m = build_transformer(30, dim=16, enc_layers=2, dec_layers=1, heads=2, max_text=12,
+                          max_title=8)
+    rng = np.random.default_rng(5)
+    for w in m.get_layer("prior").weights:
+        w.assign(rng.normal(size=w.shape).astype("float32"))
+    src = rng.integers(4, 30, (3, 9)).astype("int32")
+    src[2, 4:] = 0
+    tgt = rng.integers(4, 30, (3, 5)).astype("int32")
+    full = keras.ops.convert_to_numpy(keras.ops.log_softmax(
+        m([src, shift_right(tgt, BOS)], training=False), axis=-1))
+    m.save(tmp_path / "t.keras")
+    loaded = keras.saving.load_model(tmp_path / "t.keras", compile=False)
+    dec = TransformerInference(loaded)
+    state, prev = dec.init(src), np.full(3, BOS)
+    for t in range(5):
+        logp, state = dec.step(prev, t, state)
+        np.testing.assert_allclose(logp, full[:, t], atol=2e-5)
+        prev = tgt[:, t]
