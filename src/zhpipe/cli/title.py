@@ -38,7 +38,8 @@ def cmd_title(args) -> int:
                 print(f"note: {where} line {no}: {len(line.strip())} characters; the model reads "
                       f"the first {model.max_text_chars}", file=sys.stderr)
     outs = model.generate([lines[no - 1] for no in good], args.beam, args.max_len,
-                          args.batch_size)
+                          args.batch_size, label="headlines" if len(good) > 4 * args.batch_size
+                          else None)
     answers = dict(zip(good, outs, strict=True))
     for no in range(1, len(lines) + 1):
         print(answers.get(no, ""))  # line for line with the input; errors went to stderr

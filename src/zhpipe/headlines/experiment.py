@@ -46,7 +46,7 @@ def copied_share(outputs: Sequence[str], train_headlines: set[str]) -> float:
 
 
 def evaluate(model: Titler, pairs: Sequence[tuple[str, str]], train, retrieval: Retrieval,
-             p: TitleParams, beam: int) -> tuple[dict, dict[str, list[str]]]:
+             p: TitleParams, beam: int, name: str) -> tuple[dict, dict[str, list[str]]]:
     """Model and baselines on ``pairs``: ROUGE of each, copied shares, decoding speed."""
     refs = [h for h, _ in pairs]
     texts = [t for _, t in pairs]
@@ -54,7 +54,7 @@ def evaluate(model: Titler, pairs: Sequence[tuple[str, str]], train, retrieval: 
     outputs = {}
     model.generate(texts[:64], beam)  # warm up (the encoder's first call builds its graph)
     t0 = time.perf_counter()
-    outputs["model"] = model.generate(texts, beam)
+    outputs["model"] = model.generate(texts, beam, label=f"headlines for {name}")
     seconds = time.perf_counter() - t0
     outputs.update(lead_baselines(texts, p.lead_chars))
     if mean_len != p.lead_chars:
@@ -94,9 +94,10 @@ def run_train_title(p: TitleParams, xwlb: Path, out: Path | None = None,
     metrics = {"train_pairs": len(train), "dev_pairs": len(dev), "vocab": len(vocab),
                "unknown_chars_test": round(100 * vocab.unknown_rate(
                    h for h, _ in test), 2), "train": info}
-    metrics["dev"] = {"rouge": rouge(model.generate([t for _, t in dev], p.beam),
+    metrics["dev"] = {"rouge": rouge(model.generate([t for _, t in dev], p.beam,
+                                                    label="headlines for dev"),
                                      [h for h, _ in dev])}
-    metrics["test"], outputs = evaluate(model, test, train, retrieval, p, p.beam)
+    metrics["test"], outputs = evaluate(model, test, train, retrieval, p, p.beam, "test")
     step = max(len(test) // EXAMPLES, 1)
     metrics["examples"] = [{"text": test[i][1][:60], "reference": test[i][0],
                             **{k: outputs[k][i] for k in ("model", "first_sentence",
@@ -104,5 +105,6 @@ def run_train_title(p: TitleParams, xwlb: Path, out: Path | None = None,
                            for i in range(0, len(test), step)][:EXAMPLES]
     if lcsts is not None:
         part3 = read_pairs(lcsts / "part3_test.tsv")
-        metrics["lcsts_part3"], _ = evaluate(model, part3, train, retrieval, p, p.beam)
+        metrics["lcsts_part3"], _ = evaluate(model, part3, train, retrieval, p, p.beam,
+                                             "LCSTS PART III")
     return metrics

@@ -50,8 +50,9 @@ class Titler:
         return [i for i, t in enumerate(texts) if len(t) > self.max_text_chars]
 
     def generate(self, texts: Sequence[str], beam: int = 5, max_len: int | None = None,
-                 batch_size: int = 64) -> list[str]:
-        """One headline per text, same order. Texts are batched by length."""
+                 batch_size: int = 64, label: str | None = None) -> list[str]:
+        """One headline per text, same order. Texts are batched by length; ``label``: report
+        progress per batch under that name."""
         for i, t in enumerate(texts):
             if not t.strip():
                 raise TitleError(f"text {i + 1} is empty; a headline needs a text")
@@ -59,8 +60,8 @@ class Titler:
         enc = [self.vocab.encode(t.strip(), self.max_text_chars) for t in texts]
         order = sorted(range(len(enc)), key=lambda i: len(enc[i]))
         out: list[str] = [""] * len(enc)
-        for s in range(0, len(order), batch_size):
-            chunk = order[s:s + batch_size]
+        chunks = [order[s:s + batch_size] for s in range(0, len(order), batch_size)]
+        for chunk in (progress(chunks, label, "batch") if label else chunks):
             src = pad_batch([enc[i] for i in chunk])
             ids, _ = beam_search(self.decoder.init, self.decoder.step, src, bos=BOS, eos=EOS,
                                  max_len=max_len, beam=beam, mask=_never_special,
