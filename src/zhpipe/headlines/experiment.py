@@ -85,7 +85,7 @@ def run_train_title(p: TitleParams, xwlb: Path, out: Path | None = None,
         dim=p.dim, enc_layers=p.enc_layers, dec_layers=p.dec_layers, heads=p.heads,
         dropout=p.dropout, copy_prior=p.copy_prior, batch_size=p.batch_size,
         learning_rate=p.learning_rate, epochs=p.epochs, patience=p.patience, seed=p.seed,
-        length_penalty=p.length_penalty, arch=p.arch,
+        length_penalty=p.length_penalty, no_repeat=p.no_repeat_ngram, arch=p.arch,
         max_seconds=p.max_minutes * 60 if p.max_minutes else None,
         callbacks=named("titler", callbacks))
     if out is not None:

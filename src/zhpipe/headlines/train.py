@@ -19,7 +19,7 @@ from zhpipe.errors import UserError
 from zhpipe.headlines.model import TitlerInference, build_titler, shift_right
 from zhpipe.headlines.transformer import TransformerInference, build_transformer, is_transformer
 from zhpipe.progress import progress
-from zhpipe.seq2seq.beam import beam_search
+from zhpipe.seq2seq.beam import beam_search, chain, no_repeat_ngram
 from zhpipe.seq2seq.vocab import BOS, EOS, PAD, UNK, Vocab, pad_batch
 
 log = logging.getLogger(__name__)
@@ -39,10 +39,11 @@ class Titler:
     Texts longer than ``max_text_chars`` are read up to there (:meth:`truncated` tells which)."""
 
     def __init__(self, model: keras.Model, vocab: Vocab, max_text_chars: int,
-                 max_title_chars: int, length_penalty: float = 1.0):
+                 max_title_chars: int, length_penalty: float = 1.0, no_repeat: int = 0):
         self.model, self.vocab = model, vocab
         self.max_text_chars, self.max_title_chars = max_text_chars, max_title_chars
         self.length_penalty = length_penalty
+        self.no_repeat = no_repeat  # n: no n-gram written twice (0: off)
         self.decoder = (TransformerInference if is_transformer(model) else TitlerInference)(model)
 
     def truncated(self, texts: Sequence[str]) -> list[int]:
@@ -64,7 +65,9 @@ class Titler:
         for chunk in (progress(chunks, label, "batch") if label else chunks):
             src = pad_batch([enc[i] for i in chunk])
             ids, _ = beam_search(self.decoder.init, self.decoder.step, src, bos=BOS, eos=EOS,
-                                 max_len=max_len, beam=beam, mask=_never_special,
+                                 max_len=max_len, beam=beam, mask=chain(
+                                     _never_special,
+                                     no_repeat_ngram(self.no_repeat) if self.no_repeat else None),
                                  length_penalty=self.length_penalty)
             for i, row in zip(chunk, ids, strict=True):
                 out[i] = self.vocab.decode(row)
@@ -81,7 +84,7 @@ class Titler:
         self.vocab.save(folder / "vocab.json")
         write_json(folder / "titler.meta.json",
                    {"max_text_chars": self.max_text_chars, "max_title_chars": self.max_title_chars,
-                    "length_penalty": self.length_penalty})
+                    "length_penalty": self.length_penalty, "no_repeat_ngram": self.no_repeat})
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> Titler:
@@ -93,7 +96,8 @@ class Titler:
         model = keras.saving.load_model(path, compile=False)
         meta = json.loads((folder / "titler.meta.json").read_text(encoding="utf-8"))
         return cls(model, Vocab.load(folder / "vocab.json"), meta["max_text_chars"],
-                   meta["max_title_chars"], meta.get("length_penalty", 1.0))
+                   meta["max_title_chars"], meta.get("length_penalty", 1.0),
+                   meta.get("no_repeat_ngram", 0))
 
 
 def _never_special(logp: np.ndarray, t: int, prefix: np.ndarray) -> np.ndarray:
@@ -120,7 +124,7 @@ def train_titler(train: Sequence[tuple[str, str]], dev: Sequence[tuple[str, str]
                  *, max_text_chars: int, max_title_chars: int, dim: int, enc_layers: int,
                  dec_layers: int, heads: int, dropout: float, copy_prior: bool,
                  batch_size: int, learning_rate: float, epochs: int, patience: int, seed: int,
-                 length_penalty: float = 1.0, arch: str = "lstm",
+                 length_penalty: float = 1.0, no_repeat: int = 0, arch: str = "lstm",
                  max_seconds: float | None = None,
                  callbacks: Sequence[Callback] = ()) -> tuple[Titler, dict]:
     """Train with early stopping on the dev pairs' loss per headline character; returns the
@@ -176,7 +180,7 @@ def train_titler(train: Sequence[tuple[str, str]], dev: Sequence[tuple[str, str]
             "train_seconds": round(t_train, 1),
             "train_text_chars_per_sec": round(chars / t_train) if t_train else 0,
             "stopped_by_time": stopped_by_time, "params": int(model.count_params())}
-    return Titler(model, vocab, max_text_chars, max_title_chars, length_penalty), info
+    return Titler(model, vocab, max_text_chars, max_title_chars, length_penalty, no_repeat), info
 
 
 def _dev_loss(model, src, tgt, batch_size: int) -> float:

@@ -82,3 +82,41 @@ def beam_search(init: Init, step: Step, src: np.ndarray, *, bos: int, max_len: i
     best = ranked.argmax(1)
     rows = np.arange(b) * k + best
     return [ids[r, :lengths[r]] for r in rows], scores[np.arange(b), best]
+
+
+def no_repeat_ngram(n: int) -> Mask:
+    """A mask that forbids any id completing an ``n``-gram the prefix already holds (the
+    ``no_repeat_ngram_size`` of the common generation libraries): stops a decoder looping over
+    a phrase (乡村乡村乡村...). Vectorised over the rows."""
+    if n < 2:
+        raise ValueError(f"no_repeat_ngram needs n >= 2, got {n}")
+
+    def mask(logp: np.ndarray, t: int, prefix: np.ndarray) -> np.ndarray:
+        if prefix.shape[1] < n - 1:
+            return logp
+        tail = prefix[:, prefix.shape[1] - (n - 1):]  # the last n-1 ids of each row
+        width = prefix.shape[1] - (n - 1)  # start positions of earlier (n-1)-grams
+        if width <= 0:
+            return logp
+        same = np.ones((prefix.shape[0], width), bool)
+        for j in range(n - 1):
+            same &= prefix[:, j:j + width] == tail[:, j:j + 1]
+        rows, starts = np.nonzero(same)
+        logp[rows, prefix[rows, starts + n - 1]] = -np.inf
+        return logp
+
+    return mask
+
+
+def chain(*masks: Mask | None) -> Mask | None:
+    """The masks applied one after the other (None entries skipped)."""
+    todo = [m for m in masks if m is not None]
+    if not todo:
+        return None
+
+    def mask(logp: np.ndarray, t: int, prefix: np.ndarray) -> np.ndarray:
+        for m in todo:
+            logp = m(logp, t, prefix)
+        return logp
+
+    return mask

@@ -88,3 +88,26 @@ def test_without_an_end_id_every_output_has_max_len_ids_and_beam_one_is_greedy()
     assert ids[0].tolist() == greedy
     with pytest.raises(ValueError, match="beam width"):
         beam_search(init, step, src, bos=BOS, max_len=2, beam=0)
+
+
+def test_no_repeat_ngram_bans_exactly_the_ids_that_would_repeat_one():
+    from zhpipe.seq2seq.beam import chain, no_repeat_ngram
+
+    prefix = np.array([[4, 5, 4, 5, 4],    # 3-grams so far: 454, 545, 454: after "54" came 5
+                       [4, 5, 6, 7, 8],    # no repeat possible: nothing banned
+                       [7, 7, 7, 7, 7]])   # after "77" comes 7
+    out = no_repeat_ngram(3)(np.zeros((3, 10)), 5, prefix)
+    assert np.isinf(out[0, 5]) and np.isfinite(np.delete(out[0], 5)).all()
+    assert np.isfinite(out[1]).all()
+    assert np.isinf(out[2, 7]) and np.isfinite(np.delete(out[2], 7)).all()
+    assert np.isfinite(no_repeat_ngram(3)(np.zeros((3, 10)), 1, prefix[:, :1])).all()
+    both = chain(no_repeat_ngram(2), _mask)(np.zeros((3, 10)), 5, prefix)
+    assert np.isinf(both[0, [0, 1, BOS, 5]]).all()  # after "4" came 5; and the specials
+    init, step, _ = _markov(5)
+    ids, _ = beam_search(init, step, np.array([[0], [1]]), bos=BOS, eos=EOS, max_len=12,
+                         beam=3, mask=chain(_mask, no_repeat_ngram(2)))
+    for row in ids:  # with two ids, no bigram can repeat: at most 4 bigrams + ends
+        grams = list(zip(row[:-1].tolist(), row[1:].tolist(), strict=True))
+        assert len(grams) == len(set(grams))
+    with pytest.raises(ValueError, match="n >= 2"):
+        no_repeat_ngram(1)
