@@ -60,7 +60,8 @@ def main() -> int:
             max_title_chars=p.max_title_chars, dim=p.dim, enc_layers=p.enc_layers,
             dec_layers=p.dec_layers, heads=p.heads, dropout=p.dropout,
             copy_prior=p.copy_prior, batch_size=p.batch_size, learning_rate=p.learning_rate,
-            epochs=p.epochs, patience=p.patience, seed=p.seed, arch=p.arch)
+            epochs=p.epochs, patience=p.patience, seed=p.seed, arch=p.arch,
+            no_repeat=p.no_repeat_ngram)
         texts, refs = [t for _, t in dev], [h for h, _ in dev]
         scores = {}
         for lp in (args.penalties if i == 0 else [p.length_penalty]):
@@ -74,7 +75,8 @@ def main() -> int:
                           "params": {k: v for k, v in p.model_dump().items()
                                      if k in ("arch", "copy_prior", "dim", "enc_layers",
                                               "dec_layers", "max_train_pairs", "epochs",
-                                              "max_text_chars", "beam")},
+                                              "max_text_chars", "beam",
+                                              "no_repeat_ngram")},
                           "train_pairs": len(train), "dev_pairs": len(dev),
                           "dev_loss": info["best_dev_loss"], "dev_rouge_by_length_penalty": scores,
                           "train_seconds": info["train_seconds"],

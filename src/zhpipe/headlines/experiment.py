@@ -91,7 +91,10 @@ def run_train_title(p: TitleParams, xwlb: Path, out: Path | None = None,
     if out is not None:
         model.save(out)
     retrieval = Retrieval([t for _, t in train], [h for h, _ in train], p.retrieval_chars)
-    metrics = {"train_pairs": len(train), "dev_pairs": len(dev), "vocab": len(vocab),
+    metrics = {"model": {k: getattr(p, k) for k in (
+                   "arch", "dim", "enc_layers", "dec_layers", "copy_prior", "max_text_chars",
+                   "beam", "length_penalty", "no_repeat_ngram")},
+               "train_pairs": len(train), "dev_pairs": len(dev), "vocab": len(vocab),
                "unknown_chars_test": round(100 * vocab.unknown_rate(
                    h for h, _ in test), 2), "train": info}
     metrics["dev"] = {"rouge": rouge(model.generate([t for _, t in dev], p.beam,

@@ -30,7 +30,7 @@ class TitleParams(Section):
     max_minutes: float | None = Field(default=None, gt=0)  # start no pass past this
     beam: int = Field(default=5, ge=1)
     length_penalty: float = Field(default=1.0, ge=0.0)  # beams ranked by score / length**this
-    no_repeat_ngram: int = Field(default=3, ge=0)  # no n-gram written twice (0: off)
+    no_repeat_ngram: int = Field(default=2, ge=0)  # no n-gram written twice (0: off)
     lead_chars: int = Field(default=23, ge=1)         # the first-N-characters baseline's N
     retrieval_chars: int = Field(default=300, ge=10)  # text the retrieval baseline compares
     seed: int = 1
