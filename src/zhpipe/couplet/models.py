@@ -101,16 +101,19 @@ class Seq2SeqInference:
             h = g(h, training=False)
         enc = np.asarray(ops.convert_to_numpy(self.layers["enc_norm"](h)), np.float32)
         keys, values = self.attention.memory(enc)
-        return {"enc": enc, "keys": keys, "values": values,  # (B, T, D), (B, T, heads, key_dim)
+        # per input, shared by its beams (zhpipe.seq2seq.beam: static_*):
+        # (B, T, D), (B, heads, T, key_dim) twice
+        return {"static_enc": enc, "static_keys": keys, "static_values": values,
                 "h": np.zeros((upper_ids.shape[0], self.units), np.float32)}
 
     def step(self, prev: np.ndarray, t: int, state: dict) -> tuple[np.ndarray, dict]:
         w = self.w
-        enc_t = state["enc"][:, t]
+        enc = state["static_enc"]
+        enc_t = np.repeat(enc[:, t], prev.shape[0] // enc.shape[0], axis=0)
         x = np.tanh(np.concatenate([w["emb"][prev], enc_t], axis=-1) @ w["dec_in"][0]
                     + w["dec_in"][1])
         h = self.gru(x, state["h"])
-        ctx = self.attention(h, state["keys"], state["values"])
+        ctx = self.attention(h, state["static_keys"], state["static_values"])
         out = np.concatenate([h, ctx, enc_t], axis=-1) @ w["combine"][0] + w["combine"][1]
         logp = log_softmax(out @ w["logits"][0] + w["logits"][1])
         return logp, {**state, "h": h.astype(np.float32)}

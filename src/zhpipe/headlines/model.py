@@ -80,11 +80,12 @@ class TitlerInference:
             self.prior = (np.exp(weights(p.log_scale)), weights(p.shift))
 
     def init(self, src: np.ndarray) -> dict:
-        enc = np.asarray(ops.convert_to_numpy(
-            self.encoder(ops.convert_to_tensor(src, "int32"), training=False)), np.float32)
+        # predict_on_batch: the compiled function (an eager call runs the LSTM loop op by op)
+        enc = np.asarray(self.encoder.predict_on_batch(src.astype(np.int32)), np.float32)
         keys, values = self.attention.memory(enc)
         b = src.shape[0]
-        state = {"keys": keys, "values": values, "key_mask": src != PAD}
+        # per input, shared by its beams (zhpipe.seq2seq.beam: static_*)
+        state = {"static_keys": keys, "static_values": values, "static_key_mask": src != PAD}
         for i, lstm in enumerate(self.lstms):
             state[f"h{i}"] = np.zeros((b, lstm.units), np.float32)
             state[f"c{i}"] = np.zeros((b, lstm.units), np.float32)
@@ -93,7 +94,7 @@ class TitlerInference:
             np.put_along_axis(present, src.astype(np.int64), 1.0, axis=1)
             present[:, PAD] = 0.0
             scale, shift = self.prior
-            state["prior"] = present * scale + shift
+            state["static_prior"] = present * scale + shift
         return state
 
     def step(self, prev: np.ndarray, t: int, state: dict) -> tuple[np.ndarray, dict]:
@@ -102,11 +103,14 @@ class TitlerInference:
         for i, lstm in enumerate(self.lstms):
             x, c = lstm(x, state[f"h{i}"], state[f"c{i}"])
             new[f"h{i}"], new[f"c{i}"] = x.astype(np.float32), c.astype(np.float32)
-        ctx = self.attention(x, state["keys"], state["values"], state["key_mask"])
+        ctx = self.attention(x, state["static_keys"], state["static_values"],
+                             state["static_key_mask"])
         out = np.concatenate([x, ctx], axis=-1) @ self.combine[0] + self.combine[1]
         logits = out @ self.logits[0] + self.logits[1]
         if self.prior is not None:
-            logits = (logits + state["prior"]) / 2.0
+            prior = state["static_prior"]
+            logits = ((logits.reshape(prior.shape[0], -1, prior.shape[1]) + prior[:, None])
+                      / 2.0).reshape(logits.shape)
         return log_softmax(logits), new
 
 

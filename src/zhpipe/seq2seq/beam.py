@@ -3,7 +3,9 @@
 A decoder is two functions over NumPy arrays:
 
 * ``init(src)``: the inputs (``(B, ...)`` ids) -> a dict of state arrays, each with leading
-  dimension B;
+  dimension B. Arrays named ``static_*`` (what the decoder reads but never changes, such as
+  the attention keys of the input) stay one row per input; the others get one row per beam
+  (``B * beam``, row ``i`` belonging to input ``i // beam``) and follow their beams;
 * ``step(prev, t, state)``: the previous output ids ``(N,)``, the position ``t`` and the state
   rows -> ``(log-probabilities (N, V), new state)``.
 
@@ -40,7 +42,8 @@ def beam_search(init: Init, step: Step, src: np.ndarray, *, bos: int, max_len: i
     if beam < 1:
         raise ValueError(f"beam width must be at least 1, got {beam}")
     b, k = src.shape[0], beam
-    state = {name: np.repeat(a, k, axis=0) for name, a in init(src).items()}
+    state = {name: a if name.startswith("static_") else np.repeat(a, k, axis=0)
+             for name, a in init(src).items()}
     scores = np.full((b, k), -np.inf)
     scores[:, 0] = 0.0  # all beams start equal: expand only the first one
     ids = np.zeros((b * k, 0), np.int64)
@@ -68,7 +71,8 @@ def beam_search(init: Init, step: Step, src: np.ndarray, *, bos: int, max_len: i
         src_rows = (np.arange(b)[:, None] * k + top // v).reshape(-1)  # rows the beams extend
         prev = (top % v).reshape(-1)
         ids = np.concatenate([ids[src_rows], prev[:, None]], axis=1)
-        state = {name: a[src_rows] for name, a in state.items()}
+        state = {name: a if name.startswith("static_") else a[src_rows]
+                 for name, a in state.items()}
         if eos is not None:
             was_done = done[src_rows]
             lengths = lengths[src_rows] + (~was_done & (prev != eos))

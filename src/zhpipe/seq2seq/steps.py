@@ -75,19 +75,27 @@ class AttentionStep:
         self.scale = 1.0 / np.sqrt(layer._key_dim)
 
     def memory(self, enc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(B, T, D) -> keys and values (B, T, heads, key_dim)."""
+        """(B, T, D) -> keys and values (B, heads, T, key_dim)."""
         (kk, kb), (vk, vb) = self.k, self.v
-        return (np.einsum("btd,dhk->bthk", enc, kk) + kb,
-                np.einsum("btd,dhk->bthk", enc, vk) + vb)
+        keys = np.einsum("btd,dhk->bthk", enc, kk) + kb
+        values = np.einsum("btd,dhk->bthk", enc, vk) + vb
+        return (np.ascontiguousarray(keys.transpose(0, 2, 1, 3)),
+                np.ascontiguousarray(values.transpose(0, 2, 1, 3)))
 
     def __call__(self, query: np.ndarray, keys: np.ndarray, values: np.ndarray,
                  key_mask: np.ndarray | None = None) -> np.ndarray:
-        """(N, D) queries -> (N, D) outputs; ``key_mask`` (N, T): True where a key is real."""
-        q = (np.einsum("bd,dhk->bhk", query, self.q[0]) + self.q[1]) * self.scale
-        scores = np.einsum("bhk,bthk->bht", q, keys)
+        """(N, D) queries -> (N, D) outputs, over the keys and values of B inputs (N = B * k:
+        query row i reads input i // k, so beams share their input's keys without copies);
+        ``key_mask`` (B, T): True where a key is real."""
+        b = keys.shape[0]
+        k = query.shape[0] // b
+        q = (query @ self.q[0].reshape(self.q[0].shape[0], -1)).reshape(
+            query.shape[0], *self.q[0].shape[1:]) + self.q[1]
+        q = (q * self.scale).reshape(b, k, *q.shape[1:]).transpose(0, 2, 1, 3)  # (B, h, k, kd)
+        scores = q @ keys.transpose(0, 1, 3, 2)  # (B, h, k, T)
         if key_mask is not None:
-            scores = np.where(key_mask[:, None, :], scores, -1e9)
+            scores = np.where(key_mask[:, None, None, :], scores, -1e9)
         att = np.exp(scores - scores.max(-1, keepdims=True))
         att /= att.sum(-1, keepdims=True)
-        ctx = np.einsum("bht,bthk->bhk", att, values)
-        return np.einsum("bhk,hkd->bd", ctx, self.o[0]) + self.o[1]
+        ctx = (att @ values).transpose(0, 2, 1, 3).reshape(b * k, -1)  # (N, h * kd)
+        return ctx @ self.o[0].reshape(-1, self.o[0].shape[-1]) + self.o[1]
