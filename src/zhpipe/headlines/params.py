@@ -22,7 +22,7 @@ class TitleParams(Section):
     dec_layers: int = Field(default=1, ge=1)
     heads: int = Field(default=4, ge=1)
     dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
-    copy_prior: bool = True                           # Su's prior over the text's characters
+    copy_prior: bool = False                          # Su's prior over the text's characters
     batch_size: int = Field(default=64, ge=1)
     learning_rate: float = Field(default=0.002, gt=0)
     epochs: int = Field(default=2, ge=1)
