@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Commands that load a Keras model (``segment`` only with ``--model crf``).
-KERAS_COMMANDS = {"ner", "couplet", "cloze", "poem"}
+KERAS_COMMANDS = {"ner", "couplet", "cloze", "poem", "title"}
 
 
 def silence_native_stderr() -> None:
