@@ -57,7 +57,7 @@ class Titler:
         for i, t in enumerate(texts):
             if not t.strip():
                 raise TitleError(f"text {i + 1} is empty; a headline needs a text")
-        max_len = max_len or self.max_title_chars
+        max_len = min(max_len or self.max_title_chars, getattr(self.decoder, "max_len", 1 << 30))
         enc = [self.vocab.encode(t.strip(), self.max_text_chars) for t in texts]
         order = sorted(range(len(enc)), key=lambda i: len(enc[i]))
         out: list[str] = [""] * len(enc)
@@ -135,7 +135,9 @@ def train_titler(train: Sequence[tuple[str, str]], dev: Sequence[tuple[str, str]
         model = build_transformer(len(vocab), dim=dim, enc_layers=enc_layers,
                                   dec_layers=dec_layers, heads=heads, dropout=dropout,
                                   copy_prior=copy_prior, max_text=_round_up(max_text_chars, 32),
-                                  max_title=max_title_chars + 8)
+                                  # positions for the longest (padded) headline it is shown
+                                  max_title=_round_up(max(len(h) for h, _ in [*train, *dev]) + 1,
+                                                      8))
     elif arch == "lstm":
         model = build_titler(len(vocab), dim=dim, enc_layers=enc_layers, dec_layers=dec_layers,
                              heads=heads, dropout=dropout, copy_prior=copy_prior)

@@ -119,6 +119,7 @@ class TransformerInference:
 
     def __init__(self, model: keras.Model):
         self.encoder, self.decoder = halves(model)
+        self.max_len = model.get_layer("tgt_pos").max_len - 1  # positions: BOS and the ids
 
     def init(self, src: np.ndarray) -> dict:
         enc = self.encoder(ops.convert_to_tensor(src, "int32"), training=False)
