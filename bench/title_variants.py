@@ -22,7 +22,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 VARIANTS = {"su_prior": {"arch": "lstm", "copy_prior": True},
             "su_no_prior": {"arch": "lstm", "copy_prior": False},
-            "transformer": {"arch": "transformer", "copy_prior": True, "enc_layers": 2,
+            "transformer_prior": {"arch": "transformer", "copy_prior": True, "enc_layers": 2,
+                                  "dec_layers": 2},
+            "transformer": {"arch": "transformer", "copy_prior": False, "enc_layers": 2,
                             "dec_layers": 2}}
 
 
