@@ -24,7 +24,9 @@ MODELS = {"zhpipe-segmenter", "zhpipe-names", "zhpipe-couplet", "zhpipe-couplet-
 
 
 def _run(cmd, cwd, env, ok=True):
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    # a guard against a hung runner, not a speed check: the whole tiny DAG on 2 cores takes
+    # about 4 minutes alone (bench/results/tiny_pipeline_profile.jsonl), 10+ on a shared machine
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1200)
     out = proc.stdout + proc.stderr
     if ok and proc.returncode != 0:
         raise AssertionError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{out[-4000:]}")

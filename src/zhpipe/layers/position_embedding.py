@@ -22,7 +22,8 @@ class PositionEmbedding(keras.layers.Layer):
 
     def call(self, x):
         t = ops.shape(x)[1]
-        return x + ops.expand_dims(ops.slice(self.embeddings, (0, 0), (t, ops.shape(x)[-1])), 0)
+        table = ops.convert_to_tensor(self.embeddings)  # JAX slices arrays, not variables
+        return x + ops.expand_dims(ops.slice(table, (0, 0), (t, ops.shape(x)[-1])), 0)
 
     def compute_output_shape(self, x_shape):
         return x_shape
