@@ -38,23 +38,32 @@ def trained():
     return model, info, test
 
 
-@pytest.mark.parametrize("layers", [1, 2])
-def test_the_numpy_decoder_is_the_training_graph(layers):
-    m = build_titler(30, dim=16, heads=2, enc_layers=layers, dec_layers=layers)
-    rng = np.random.default_rng(layers)
-    for w in m.get_layer("prior").weights:  # not the zeros they start at
+def _random_prior_and_ids(m, rng, pad_row: int, pad_from: int, tgt_len: int):
+    """Prior weights off their zeros, ids with one padded row, and the graph's log-probs."""
+    for w in m.get_layer("prior").weights:
         w.assign(rng.normal(size=w.shape).astype("float32"))
     src = rng.integers(4, 30, (3, 9)).astype("int32")
-    src[1, 5:] = 0  # padding: never attended, never a prior
-    tgt = rng.integers(4, 30, (3, 6)).astype("int32")
+    src[pad_row, pad_from:] = 0  # padding: never attended, never a prior
+    tgt = rng.integers(4, 30, (3, tgt_len)).astype("int32")
     full = keras.ops.convert_to_numpy(keras.ops.log_softmax(
         m([src, shift_right(tgt, BOS)], training=False), axis=-1))
-    dec = TitlerInference(m)
-    state, prev = dec.init(src), np.full(3, BOS)
-    for t in range(6):
+    return src, tgt, full
+
+
+def _assert_steps_match(dec, src, tgt, full):
+    """The step-by-step decoder, fed the reference ids, gives the graph's log-probs."""
+    state, prev = dec.init(src), np.full(src.shape[0], BOS)
+    for t in range(tgt.shape[1]):
         logp, state = dec.step(prev, t, state)
         np.testing.assert_allclose(logp, full[:, t], atol=2e-5)
         prev = tgt[:, t]
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_the_numpy_decoder_is_the_training_graph(layers):
+    m = build_titler(30, dim=16, heads=2, enc_layers=layers, dec_layers=layers)
+    src, tgt, full = _random_prior_and_ids(m, np.random.default_rng(layers), 1, 5, 6)
+    _assert_steps_match(TitlerInference(m), src, tgt, full)
 
 
 def test_it_learns_what_no_lead_baseline_can(trained):
@@ -139,19 +148,7 @@ def test_the_transformer_halves_are_the_training_graph_and_survive_saving(tmp_pa
 
     m = build_transformer(30, dim=16, enc_layers=2, dec_layers=1, heads=2, max_text=12,
                           max_title=8)
-    rng = np.random.default_rng(5)
-    for w in m.get_layer("prior").weights:
-        w.assign(rng.normal(size=w.shape).astype("float32"))
-    src = rng.integers(4, 30, (3, 9)).astype("int32")
-    src[2, 4:] = 0
-    tgt = rng.integers(4, 30, (3, 5)).astype("int32")
-    full = keras.ops.convert_to_numpy(keras.ops.log_softmax(
-        m([src, shift_right(tgt, BOS)], training=False), axis=-1))
+    src, tgt, full = _random_prior_and_ids(m, np.random.default_rng(5), 2, 4, 5)
     m.save(tmp_path / "t.keras")
     loaded = keras.saving.load_model(tmp_path / "t.keras", compile=False)
-    dec = TransformerInference(loaded)
-    state, prev = dec.init(src), np.full(3, BOS)
-    for t in range(5):
-        logp, state = dec.step(prev, t, state)
-        np.testing.assert_allclose(logp, full[:, t], atol=2e-5)
-        prev = tgt[:, t]
+    _assert_steps_match(TransformerInference(loaded), src, tgt, full)
