@@ -32,16 +32,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 KEEP = ("bleu", "bleu_1", "bleu_2", "sentence_bleu_4", "exact_match", "length_match",
-        "punct_alignment", "repetition_agreement", "copy_rate", "best_dev_loss",
-        "train_pairs_per_sec", "steady_pairs_per_sec", "train_seconds", "latency_ms_beam",
-        "decode_beam", "history", "stopped_by_time", "params")
+        "punct_alignment", "repetition_agreement", "copy_rate", "form", "form_length_punct",
+        "form_tone_end", "form_tone_even", "form_boundaries", "form_pos", "form_repetition",
+        "seen", "novel", "best_dev_loss", "train_pairs_per_sec", "steady_pairs_per_sec",
+        "train_seconds", "latency_ms_beam", "decode_beam", "form_weight", "history",
+        "stopped_by_time", "params")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--models", nargs="+", default=["seq2seq", "tagger"],
-                    choices=["seq2seq", "tagger"])
+    ap.add_argument("--models", nargs="+", default=["transformer"],
+                    choices=["transformer", "seq2seq", "tagger"])
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--patience", type=int, default=1)
     ap.add_argument("--max-train", type=int, help="default: every training pair")

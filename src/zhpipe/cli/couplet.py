@@ -12,14 +12,15 @@ def cmd_couplet(args) -> int:
 
     from zhpipe.cli.io import argument_text, load_artefact, stdin_lines
     from zhpipe.couplet.data import CoupletError, check_upper
-    from zhpipe.couplet.train import Couplet
+    from zhpipe.couplet.train import Couplet, best_kind
     from zhpipe.errors import UserError
 
     try:  # the input first: bad bytes are refused before the model is loaded
         lines = [argument_text(u, i) for i, u in enumerate(args.upper, 1)] if args.upper \
             else list(stdin_lines())
-        model = load_artefact(Path(args.models) / f"{args.model}.keras", "train_couplet",
-                              lambda: Couplet.load(args.models, args.model))
+        kind = best_kind(args.models) if args.model == "best" else args.model
+        model = load_artefact(Path(args.models) / f"{kind}.keras", "train_couplet",
+                              lambda: Couplet.load(args.models, kind))
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -34,7 +35,8 @@ def cmd_couplet(args) -> int:
         except CoupletError as exc:
             print(f"error: {f'line {no}: ' if not args.upper else ''}{exc}", file=sys.stderr)
             bad += 1
-    outs = model.generate([line for _, line in good], args.beam)
+    outs = model.generate([line for _, line in good], args.beam,
+                          form_weight=args.form_weight)
     answers = {no: out for (no, _), out in zip(good, outs, strict=True)}
     for no, _ in enumerate(lines, 1):
         if no in answers:
@@ -51,7 +53,13 @@ def add_parsers(sub) -> None:
                        "has the input's length, its punctuation at the same places and its "
                        "repeated characters mirrored; non-Chinese characters are copied.")
     c.add_argument("upper", nargs="*", help="upper lines (default: read stdin)")
-    c.add_argument("--model", choices=["seq2seq", "tagger"], default="seq2seq")
+    c.add_argument("--model", choices=["best", "transformer", "seq2seq", "tagger"],
+                   default="best", help="which trained model (default best: the one with the "
+                   "lowest dev loss, as the train_couplet stage recorded in best.json)")
     c.add_argument("--beam", type=int, default=5, help="beam width (default 5; 1 = greedy)")
+    c.add_argument("--form-weight", type=float, default=None, metavar="W",
+                   help="rank the beam's lines by mean log-probability + W x couplet form score "
+                   "(0-1: tones, word boundaries, parts of speech, repetition); default: the "
+                   "train_couplet.form_weight the model was trained with; 0: the model alone")
     c.add_argument("--models", default=DEFAULT, help=f"model folder (default {DEFAULT})")
     c.set_defaults(func=cmd_couplet)

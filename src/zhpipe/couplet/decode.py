@@ -18,8 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from zhpipe.couplet.data import BOS
-from zhpipe.seq2seq.beam import Init, Step
-from zhpipe.seq2seq.beam import beam_search as search
+from zhpipe.seq2seq.beam import Init, Step, beam_candidates
 
 
 def _mask(logp: np.ndarray, t: int, forced: np.ndarray, same_as: np.ndarray,
@@ -76,7 +75,18 @@ def beam_search(init: Init, step: Step, upper_ids: np.ndarray, forced: np.ndarra
     """Beam search over B inputs at once, one output id per input id, under the couplet rules
     (the shared :func:`zhpipe.seq2seq.beam.beam_search`); returns the best (ids (B, T),
     log-probabilities (B,))."""
+    ids, scores = candidates(init, step, upper_ids, forced, same_as, free_ok, beam, distinct,
+                             no_copy)
+    return ids[:, 0], scores[:, 0]
+
+
+def candidates(init: Init, step: Step, upper_ids: np.ndarray, forced: np.ndarray,
+               same_as: np.ndarray, free_ok: np.ndarray, beam: int = 5, distinct: bool = True,
+               no_copy: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Every beam under the couplet rules, best first: ids (B, beam, T) and log-probabilities
+    (B, beam) (``-inf`` where the rules left fewer than ``beam`` lines)."""
     mask = _constraints(upper_ids, forced, same_as, free_ok, beam, distinct, no_copy)
-    ids, scores = search(init, step, upper_ids, bos=BOS, max_len=upper_ids.shape[1], beam=beam,
-                         mask=mask)
-    return np.stack(ids).reshape(upper_ids.shape[0], -1), scores
+    outs, scores = beam_candidates(init, step, upper_ids, bos=BOS, max_len=upper_ids.shape[1],
+                                   beam=beam, mask=mask)
+    return np.array([[np.asarray(o) for o in row] for row in outs]).reshape(
+        upper_ids.shape[0], beam, -1), scores

@@ -17,9 +17,9 @@ from zhpipe.callbacks import Callback, named
 from zhpipe.corpus.text import CorpusError
 from zhpipe.couplet.baselines import floors
 from zhpipe.couplet.data import CharVocab, read_pairs
-from zhpipe.couplet.metrics import couplet_scores
+from zhpipe.couplet.metrics import fair_scores, reference_form
 from zhpipe.couplet.params import CoupletParams
-from zhpipe.couplet.train import KINDS, Couplet, train_couplet
+from zhpipe.couplet.train import Couplet, train_couplet
 from zhpipe.fsutil import write_json, write_lines
 
 #: Test pairs recorded with every model's output in the metrics (the report shows
@@ -29,13 +29,22 @@ EXAMPLES = 50
 
 @dataclass
 class Split:
-    """The training pairs, the dev slice held out of them, the test pairs and the vocabulary."""
+    """The training pairs, the dev slice held out of them, the test pairs and the vocabulary;
+    ``known``: every usable pair of the training file (dev slice included, whatever
+    ``max_train_pairs`` keeps): the floors learn from it, and a test upper line found in it is
+    ``seen``."""
 
     train: list[tuple[str, str]]
     dev: list[tuple[str, str]]
     test: list[tuple[str, str]]
     vocab: CharVocab
     skipped: int
+    known: list[tuple[str, str]]
+
+    @cached_property
+    def seen(self) -> list[bool]:
+        uppers = {u for u, _ in self.known}
+        return [u in uppers for u in self.uppers]
 
     @cached_property
     def uppers(self) -> list[str]:
@@ -62,7 +71,7 @@ def split_pairs(p: CoupletParams, couplet: Path) -> Split:
     if p.max_train_pairs:
         train = train[: p.max_train_pairs]
     vocab = CharVocab.build((line for pair in train for line in pair), p.min_count)
-    return Split(train, dev, test, vocab, skipped + test_skipped)
+    return Split(train, dev, test, vocab, skipped + test_skipped, pairs)
 
 
 def train_kind(p: CoupletParams, kind: str, split: Split, max_seconds: float | None = None,
@@ -74,12 +83,13 @@ def train_kind(p: CoupletParams, kind: str, split: Split, max_seconds: float | N
         dropout=p.dropout, heads=p.heads, tokens_per_batch=p.tokens_per_batch,
         learning_rate=p.learning_rate, epochs=p.epochs, patience=p.patience, seed=p.seed,
         max_len=p.max_len, distinct=p.distinct, no_copy=p.no_copy, max_seconds=max_seconds,
+        layers=p.layers, label_smoothing=p.label_smoothing, form_weight=p.form_weight,
         callbacks=named(kind, callbacks))
 
 
 def score_model(model: Couplet, split: Split, beam: int) -> tuple[list[str], dict]:
     """The model's lower lines for the test pairs, and their scores with decoding speed."""
-    beam = beam if model.kind == "seq2seq" else 1  # the tagger's positions are independent
+    beam = beam if model.kind != "tagger" else 1  # the tagger's positions are independent
     uppers = split.uppers
     model.generate(uppers[:64], beam)  # warm up
     t0 = time.perf_counter()
@@ -90,19 +100,24 @@ def score_model(model: Couplet, split: Split, beam: int) -> tuple[list[str], dic
     for u in uppers[:20]:
         model.generate([u], beam)
     latency = (time.perf_counter() - t0) / 20
-    return hyps, {**couplet_scores(uppers, split.refs, hyps), "decode_beam": beam,
+    return hyps, {**fair_scores(uppers, split.refs, hyps, split.seen), "decode_beam": beam,
+                  "form_weight": model.form_weight if beam > 1 else 0.0,
                   "test_pairs_per_sec": round(len(uppers) / gen_seconds, 1),
                   "latency_ms_beam": round(latency * 1000, 1)}
 
 
 def base_metrics(p: CoupletParams, split: Split) -> dict:
-    """Sizes of the split and the trivial floors (see zhpipe.couplet.baselines), scored on the
-    test pairs from the same training pairs."""
+    """Sizes of the split, the test set's parts (upper lines seen in the training file or
+    novel), the human reference lines' form scores, and the trivial floors (see
+    zhpipe.couplet.baselines) learnt from every training pair and scored on each part."""
+    seen = split.seen
     return {"train_pairs": len(split.train), "dev_pairs": len(split.dev),
             "test_pairs": len(split.test), "skipped_unequal_length": split.skipped,
-            "vocab": len(split.vocab), "beam": p.beam,
-            "floors": {name: couplet_scores(split.uppers, split.refs, hyps)
-                       for name, hyps in floors(split.train, split.uppers).items()}}
+            "vocab": len(split.vocab), "beam": p.beam, "floor_pairs": len(split.known),
+            "parts": {"seen": sum(seen), "novel": len(seen) - sum(seen)},
+            "reference": reference_form(split.uppers, split.refs, seen),
+            "floors": {name: fair_scores(split.uppers, split.refs, hyps, seen)
+                       for name, hyps in floors(split.known, split.uppers).items()}}
 
 
 def examples(split: Split, outputs: dict[str, list[str]]) -> list[dict]:
@@ -112,13 +127,15 @@ def examples(split: Split, outputs: dict[str, list[str]]) -> list[dict]:
 
 
 def run_experiment(p: CoupletParams, couplet: Path, out: Path | None = None,
-                   kinds: tuple[str, ...] = KINDS, callbacks: Sequence[Callback] = ()) -> dict:
-    """Train ``kinds`` on ``couplet/train.tsv`` (dev slice held out), score on ``test.tsv``;
-    models and test outputs go to ``out`` when given. Returns the metrics."""
+                   kinds: Sequence[str] | None = None, callbacks: Sequence[Callback] = ()
+                   ) -> dict:
+    """Train ``kinds`` (default: the params' ``models``) on ``couplet/train.tsv`` (dev slice
+    held out), score on ``test.tsv``; models and test outputs go to ``out`` when given.
+    Returns the metrics."""
     split = split_pairs(p, couplet)
     metrics = base_metrics(p, split)
     outputs = {}
-    for kind in kinds:
+    for kind in kinds or p.models:
         model, info = train_kind(p, kind, split, callbacks=callbacks)
         if out is not None:
             model.save(out)
@@ -127,6 +144,10 @@ def run_experiment(p: CoupletParams, couplet: Path, out: Path | None = None,
             write_lines(out / f"{kind}.test.txt", outputs[kind])
         metrics[kind] = {**scores, **info}
     metrics["examples"] = examples(split, outputs)
+    # the model `zhpipe couplet` uses by default: the lowest dev loss (never a test score)
+    metrics["best"] = min(outputs, key=lambda k: metrics[k]["best_dev_loss"])
     if out is not None:  # the numbers beside the models (the stage's metrics, less examples)
         write_json(out / "summary.json", {k: v for k, v in metrics.items() if k != "examples"})
+        write_json(out / "best.json", {"kind": metrics["best"],
+                                       "by": "lowest dev loss (cross-entropy a character)"})
     return metrics

@@ -11,7 +11,12 @@
 * ``repetition_agreement``: share of outputs whose repetition pattern equals the upper line's
   (for every pair of positions i < j: upper[i] == upper[j] exactly when out[i] == out[j]);
 * ``copy_rate``: share of generated ideographs that also occur in the upper line (a lower line
-  that echoes its upper line is a poor answer; the reference lines' own rate is given beside).
+  that echoes its upper line is a poor answer; the reference lines' own rate is given beside);
+* ``form`` and ``form_*``: the couplet form score (:mod:`zhpipe.couplet.form`).
+
+:func:`fair_scores` gives all of them on the whole test set and on its two parts: the upper
+lines that also occur in the training pairs (``seen``: a model can have memorised an answer)
+and the others (``novel``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from zhpipe.corpus.text import is_han
+from zhpipe.couplet.form import form_scores
 
 
 def bleu(refs: Sequence[str], hyps: Sequence[str], order: int = 4) -> float:
@@ -101,4 +107,33 @@ def couplet_scores(uppers: Sequence[str], refs: Sequence[str], hyps: Sequence[st
         "reference_repetition_agreement": rate(repetition_pattern(u) == repetition_pattern(r)
                                                for u, r in zip(uppers, refs, strict=True)),
         "pairs": n,
+        **form_scores(uppers, hyps),
     }
+
+
+PARTS = ("seen", "novel")
+
+
+def fair_scores(uppers: Sequence[str], refs: Sequence[str], hyps: Sequence[str],
+                seen: Sequence[bool]) -> dict:
+    """:func:`couplet_scores` on all pairs, and under ``seen`` / ``novel`` on the pairs whose
+    upper line ``seen`` marks as occurring in training or not (a part with no pairs is left
+    out)."""
+    out = couplet_scores(uppers, refs, hyps)
+    for part, want in zip(PARTS, (True, False), strict=True):
+        idx = [i for i, s in enumerate(seen) if bool(s) == want]
+        if idx:
+            out[part] = couplet_scores([uppers[i] for i in idx], [refs[i] for i in idx],
+                                       [hyps[i] for i in idx])
+    return out
+
+
+def reference_form(uppers: Sequence[str], refs: Sequence[str], seen: Sequence[bool]) -> dict:
+    """The human reference lines' form scores: the level a model should reach."""
+    out = {"pairs": len(uppers), **form_scores(uppers, refs)}
+    for part, want in zip(PARTS, (True, False), strict=True):
+        idx = [i for i, s in enumerate(seen) if bool(s) == want]
+        if idx:
+            out[part] = {"pairs": len(idx), **form_scores([uppers[i] for i in idx],
+                                                          [refs[i] for i in idx])}
+    return out

@@ -1,4 +1,4 @@
-"""The two couplet models, in Keras 3 with ``keras.ops`` only.
+"""The couplet models, in Keras 3 with ``keras.ops`` only.
 
 * **Tagger** (Su Jianlin, 基于CNN和序列标注的对联机器人): character embeddings, a stack of residual
   gated dilated convolutions, and a softmax over the vocabulary at every position: the whole
@@ -8,6 +8,10 @@
   length), multi-head attention over the whole upper line, and a softmax over the decoder
   state, the attention context and the aligned encoder state. Trained with teacher
   forcing; decoded one position at a time with beam search (:mod:`zhpipe.couplet.decode`).
+* **Transformer**: the shared encoder-decoder of :mod:`zhpipe.seq2seq.transformer`, aligned
+  (the decoder's input at position t also gets the encoder state of upper position t) and with
+  tied input and output embeddings; trained with label smoothing
+  (:class:`zhpipe.couplet.train.SmoothedCrossEntropy`).
 
 Training batches are padded to a few fixed lengths (:func:`zhpipe.couplet.data.shape_buckets`):
 the encoder zeroes padded positions after every layer (as ``padding="same"`` reads zeros past a
@@ -27,6 +31,7 @@ from keras import ops
 from zhpipe.couplet.data import BOS
 from zhpipe.layers import GatedConv1D, KeyPaddingMask, PadMask
 from zhpipe.seq2seq.steps import AttentionStep, GRUStep, log_softmax, weights
+from zhpipe.seq2seq.transformer import build_transformer as _shared_transformer
 
 
 def _encoder(ids, vocab_size: int, dim: int, dilations: Sequence[int], dropout: float):
@@ -72,6 +77,16 @@ def build_seq2seq(vocab_size: int, *, dim: int = 128, dilations: Sequence[int] =
     out = combine(keras.layers.Concatenate()([s, ctx, enc]))
     return keras.Model([upper, prev], logits(keras.layers.Dropout(dropout)(out)),
                        name="couplet_seq2seq")
+
+
+def build_transformer(vocab_size: int, *, dim: int = 256, layers: int = 2, heads: int = 4,
+                      dropout: float = 0.1, max_len: int = 64) -> keras.Model:
+    """Training model: ``[upper (B, T), previous lower ids (B, T)]`` -> ``(B, T, V)`` logits;
+    ``layers`` encoder and ``layers`` decoder blocks."""
+    return _shared_transformer(vocab_size, dim=dim, enc_layers=layers, dec_layers=layers,
+                               heads=heads, dropout=dropout, copy_prior=False,
+                               max_text=max_len, max_title=max_len, tied=True, aligned=True,
+                               name="couplet_transformer")
 
 
 class Seq2SeqInference:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from keras import ops
 
 from zhpipe.callbacks import Callback, epoch_end
 from zhpipe.couplet.data import (
@@ -23,35 +24,68 @@ from zhpipe.couplet.data import (
     render,
     shape_buckets,
 )
-from zhpipe.couplet.decode import beam_search
+from zhpipe.couplet.decode import candidates
+from zhpipe.couplet.form import pair_form
 from zhpipe.couplet.models import (
     Seq2SeqInference,
     TaggerInference,
     build_seq2seq,
     build_tagger,
+    build_transformer,
     shift_right,
 )
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.progress import progress
+from zhpipe.seq2seq.transformer import TransformerInference
 
 log = logging.getLogger(__name__)
-KINDS = ("tagger", "seq2seq")
+KINDS = ("tagger", "seq2seq", "transformer")
+
+
+@keras.saving.register_keras_serializable(package="zhpipe")
+class SmoothedCrossEntropy(keras.losses.Loss):
+    """Cross-entropy from logits against targets smoothed by ``smoothing``: the target
+    distribution puts ``1 - smoothing`` on the right id and spreads ``smoothing`` evenly over the
+    vocabulary (Szegedy et al. 2016). With ~4,600 characters to choose from and many right
+    answers to every upper line, it keeps the model from betting everything on one."""
+
+    def __init__(self, smoothing: float = 0.1, reduction: str = "mean_with_sample_weight",
+                 name: str = "smoothed_cross_entropy"):
+        super().__init__(reduction=reduction, name=name)
+        self.smoothing = smoothing
+
+    def call(self, y_true, y_pred):
+        logp = ops.log_softmax(y_pred, axis=-1)
+        picked = ops.take_along_axis(logp, ops.expand_dims(ops.cast(y_true, "int32"), -1),
+                                     axis=-1)[..., 0]
+        return -(1.0 - self.smoothing) * picked - self.smoothing * ops.mean(logp, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "smoothing": self.smoothing}
 
 
 class Couplet:
-    """A trained couplet model: ``generate(["上联", ...])`` -> lower lines."""
+    """A trained couplet model: ``generate(["上联", ...])`` -> lower lines.
+
+    ``form_weight``: beam candidates are ranked by their mean log-probability a character plus
+    ``form_weight`` times their couplet form score (0-1, :mod:`zhpipe.couplet.form`); 0 keeps
+    the model's own ranking."""
 
     def __init__(self, kind: str, model: keras.Model, vocab: CharVocab, max_len: int = 64,
-                 distinct: bool = True, no_copy: bool = True):
+                 distinct: bool = True, no_copy: bool = True, form_weight: float = 0.0):
         if kind not in KINDS:
-            raise ValueError(f"unknown couplet model {kind!r} ({' or '.join(KINDS)})")
+            raise ValueError(f"unknown couplet model {kind!r} ({', '.join(KINDS)})")
         self.kind, self.model, self.vocab = kind, model, vocab
         self.max_len, self.distinct, self.no_copy = max_len, distinct, no_copy
-        self.decoder = (Seq2SeqInference if kind == "seq2seq" else TaggerInference)(model)
+        self.form_weight = form_weight
+        self.decoder = {"seq2seq": Seq2SeqInference, "tagger": TaggerInference,
+                        "transformer": TransformerInference}[kind](model)
 
-    def generate(self, uppers: Sequence[str], beam: int = 5, batch_size: int = 256
-                 ) -> list[str]:
-        """One lower line per upper line (validated by :func:`check_upper`), same order."""
+    def generate(self, uppers: Sequence[str], beam: int = 5, batch_size: int = 256,
+                 form_weight: float | None = None) -> list[str]:
+        """One lower line per upper line (validated by :func:`check_upper`), same order;
+        ``form_weight``: this call's, instead of the model's."""
+        weight = self.form_weight if form_weight is None else form_weight
         uppers = [check_upper(u, self.max_len) for u in uppers]
         out: list[str | None] = [None] * len(uppers)
         for ids in length_buckets([len(u) for u in uppers], batch_size * max(len(u) for u in uppers)
@@ -62,12 +96,21 @@ class Couplet:
                 cons = [constraints(u, self.vocab) for u in batch]
                 forced = np.stack([c[0] for c in cons])
                 same = np.stack([c[1] for c in cons])
-                best, _ = beam_search(self.decoder.init, self.decoder.step, x, forced, same,
-                                      self.vocab.free_ok, beam=beam, distinct=self.distinct,
-                                      no_copy=self.no_copy)
-                for i, u, row in zip(chunk, batch, best, strict=True):
-                    out[i] = render(u, row, self.vocab)
+                rows, scores = candidates(self.decoder.init, self.decoder.step, x, forced, same,
+                                          self.vocab.free_ok, beam=beam, distinct=self.distinct,
+                                          no_copy=self.no_copy)
+                for i, u, cands, sc in zip(chunk, batch, rows, scores, strict=True):
+                    out[i] = self._pick(u, cands, sc, weight)
         return out  # type: ignore[return-value]
+
+    def _pick(self, upper: str, cands: np.ndarray, scores: np.ndarray, weight: float) -> str:
+        lines = [render(upper, row, self.vocab) for row, s in zip(cands, scores, strict=True)
+                 if np.isfinite(s)] or [render(upper, cands[0], self.vocab)]
+        if weight <= 0 or len(lines) == 1:
+            return lines[0]
+        ranked = [s / len(upper) + weight * pair_form(upper, line)["form"]
+                  for line, s in zip(lines, scores, strict=False)]
+        return lines[int(np.argmax(ranked))]
 
     def save(self, folder: str | os.PathLike) -> None:
         from zhpipe.fsutil import write_json
@@ -80,11 +123,15 @@ class Couplet:
         self.vocab.save(folder / "vocab.json")
         write_json(folder / f"{self.kind}.meta.json",
                    {"kind": self.kind, "max_len": self.max_len, "distinct": self.distinct,
-                    "no_copy": self.no_copy})
+                    "no_copy": self.no_copy, "form_weight": self.form_weight})
 
     @classmethod
-    def load(cls, folder: str | os.PathLike, kind: str = "seq2seq") -> Couplet:
+    def load(cls, folder: str | os.PathLike, kind: str = "best") -> Couplet:
+        """The ``kind`` model saved in ``folder``; ``best``: the one ``best.json`` names (the
+        lowest dev loss of the models the stage trained), else the seq2seq model."""
         folder = Path(folder)
+        if kind == "best":
+            kind = best_kind(folder)
         path = folder / f"{kind}.keras"
         if not path.exists():
             raise FileNotFoundError(f"{path}: no trained {kind} model; run the train_couplet "
@@ -92,7 +139,15 @@ class Couplet:
         model = keras.saving.load_model(path, compile=False)
         meta = json.loads((folder / f"{kind}.meta.json").read_text(encoding="utf-8"))
         return cls(kind, model, CharVocab.load(folder / "vocab.json"), meta["max_len"],
-                   meta["distinct"], meta.get("no_copy", True))
+                   meta["distinct"], meta.get("no_copy", True), meta.get("form_weight", 0.0))
+
+
+def best_kind(folder: str | os.PathLike) -> str:
+    """The model kind ``folder/best.json`` names (written by the stage), else ``seq2seq``."""
+    path = Path(folder) / "best.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))["kind"]
+    return "seq2seq"
 
 
 def _batch(kind: str, up, lo, ids: np.ndarray, length: int):
@@ -107,20 +162,29 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
                   heads: int, tokens_per_batch: int, learning_rate: float, epochs: int,
                   patience: int, seed: int, max_len: int = 64, distinct: bool = True,
                   no_copy: bool = True, max_seconds: float | None = None,
+                  layers: int = 2, label_smoothing: float = 0.0, form_weight: float = 0.0,
                   callbacks: Sequence[Callback] = ()) -> tuple[Couplet, dict]:
-    """Train with early stopping on the dev pairs' loss; returns the best epoch's model.
+    """Train with early stopping on the dev pairs' loss (plain cross-entropy per position,
+    whatever the training loss); returns the best epoch's model.
 
-    ``max_seconds``: start no pass that the last pass's time says would end after it."""
+    ``layers``: encoder and decoder blocks of the Transformer; ``label_smoothing``: of its
+    training loss (the other two models train on plain cross-entropy). ``max_seconds``: start
+    no pass that the last pass's time says would end after it."""
     keras.utils.set_random_seed(seed)
     if kind == "tagger":
         model = build_tagger(len(vocab), dim=dim, dilations=dilations, dropout=dropout)
-    else:
+    elif kind == "seq2seq":
         model = build_seq2seq(len(vocab), dim=dim, dilations=dilations, dropout=dropout,
                               heads=heads)
+    elif kind == "transformer":
+        model = build_transformer(len(vocab), dim=dim, layers=layers, heads=heads,
+                                  dropout=dropout, max_len=max_len)
+    else:
+        raise ValueError(f"unknown couplet model {kind!r} ({', '.join(KINDS)})")
+    smoothing = label_smoothing if kind == "transformer" else 0.0
     # the mean over real positions (padding carries weight 0)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(
-                      from_logits=True, reduction="mean_with_sample_weight"))
+                  loss=SmoothedCrossEntropy(smoothing))
     up = [vocab.encode(u) for u, _ in train]
     lo = [vocab.encode(low) for _, low in train]
     dev_up = [vocab.encode(u) for u, _ in dev]
@@ -172,15 +236,19 @@ def train_couplet(kind: str, train: Sequence[tuple[str, str]], dev: Sequence[tup
             "train_pairs_per_sec": round(seen / t_train) if t_train else 0,
             "stopped_by_time": stopped_by_time,
             "params": int(model.count_params())}
-    return Couplet(kind, model, vocab, max_len, distinct, no_copy), info
+    return Couplet(kind, model, vocab, max_len, distinct, no_copy, form_weight), info
 
 
 def _dev_loss(model, kind, dev_up, dev_lo, batches) -> float:
-    """Mean loss per real dev position."""
+    """Mean cross-entropy per real dev position (nats; never label-smoothed, so that the
+    models compare)."""
     total, n = 0.0, 0.0
     for length, ids in batches:
         x, low, w = _batch(kind, dev_up, dev_lo, ids, length)
-        loss = float(np.asarray(model.test_on_batch(x, low, sample_weight=w)))
-        total += loss * w.sum()
+        logits = np.asarray(model.predict_on_batch(x), np.float64)
+        top = logits.max(-1, keepdims=True)
+        log_z = np.log(np.exp(logits - top).sum(-1)) + top[..., 0]
+        picked = np.take_along_axis(logits, low[..., None].astype(np.int64), -1)[..., 0]
+        total += float(((log_z - picked) * w).sum())
         n += w.sum()
     return round(float(total / max(n, 1.0)), 4)

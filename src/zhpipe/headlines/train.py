@@ -17,9 +17,9 @@ from zhpipe.callbacks import Callback, epoch_end
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.errors import UserError
 from zhpipe.headlines.model import TitlerInference, build_titler, shift_right
-from zhpipe.headlines.transformer import TransformerInference, build_transformer, is_transformer
 from zhpipe.progress import progress
 from zhpipe.seq2seq.beam import beam_search, chain, no_repeat_ngram
+from zhpipe.seq2seq.transformer import TransformerInference, build_transformer, is_transformer
 from zhpipe.seq2seq.vocab import BOS, EOS, PAD, UNK, Vocab, pad_batch
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def train_titler(train: Sequence[tuple[str, str]], dev: Sequence[tuple[str, str]
                  callbacks: Sequence[Callback] = ()) -> tuple[Titler, dict]:
     """Train with early stopping on the dev pairs' loss per headline character; returns the
     best pass's model and what training measured (losses, text characters per second).
-    ``arch``: ``lstm`` (Su's, :mod:`.model`) or ``transformer`` (:mod:`.transformer`)."""
+    ``arch``: ``lstm`` (Su's, :mod:`.model`) or ``transformer`` (:mod:`zhpipe.seq2seq.transformer`)."""
     keras.utils.set_random_seed(seed)
     if arch == "transformer":
         model = build_transformer(len(vocab), dim=dim, enc_layers=enc_layers,

@@ -39,6 +39,19 @@ def beam_search(init: Init, step: Step, src: np.ndarray, *, bos: int, max_len: i
     """The best output of each of the B inputs: (id arrays without ``eos``, their scores (B,)).
 
     ``min_len``: ``eos`` is not allowed before this many ids."""
+    outs, scores = beam_candidates(init, step, src, bos=bos, max_len=max_len, beam=beam,
+                                   eos=eos, min_len=min_len, mask=mask,
+                                   length_penalty=length_penalty)
+    return [o[0] for o in outs], scores[:, 0]
+
+
+def beam_candidates(init: Init, step: Step, src: np.ndarray, *, bos: int, max_len: int,
+                    beam: int = 5, eos: int | None = None, min_len: int = 1,
+                    mask: Mask | None = None, length_penalty: float = 0.0
+                    ) -> tuple[list[list[np.ndarray]], np.ndarray]:
+    """Every finished beam of each input, best first: (per input, its ``beam`` id arrays;
+    their log-probabilities (B, beam), ``-inf`` for a beam the mask left empty), for a caller
+    that reranks them."""
     if beam < 1:
         raise ValueError(f"beam width must be at least 1, got {beam}")
     b, k = src.shape[0], beam
@@ -83,9 +96,10 @@ def beam_search(init: Init, step: Step, src: np.ndarray, *, bos: int, max_len: i
         lengths = np.full(b * k, ids.shape[1])
     ranked = scores.reshape(-1) / np.maximum(lengths, 1) ** length_penalty
     ranked = np.where(np.isfinite(scores.reshape(-1)), ranked, -np.inf).reshape(b, k)
-    best = ranked.argmax(1)
-    rows = np.arange(b) * k + best
-    return [ids[r, :lengths[r]] for r in rows], scores[np.arange(b), best]
+    order = np.argsort(-ranked, axis=1, kind="stable")
+    rows = np.arange(b)[:, None] * k + order
+    return ([[ids[r, :lengths[r]] for r in row] for row in rows],
+            np.take_along_axis(scores, order, 1))
 
 
 def no_repeat_ngram(n: int) -> Mask:

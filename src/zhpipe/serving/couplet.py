@@ -1,4 +1,5 @@
-"""The couplet models as MLflow models: ``zhpipe-couplet`` (seq2seq, beam 5) and
+"""The couplet models as MLflow models: ``zhpipe-couplet`` (the model with the lowest dev loss,
+beam 5, reranked by the form score with the weight it was trained with) and
 ``zhpipe-couplet-tagger`` (train_couplet)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from zhpipe.serving.base import Base, ModelSpec
 
 
 class CoupletWriter(Base):
-    kind = "seq2seq"
+    kind = "best"
 
     def load_context(self, context):
         from zhpipe.couplet.train import Couplet
@@ -28,7 +29,10 @@ class CoupletTagger(CoupletWriter):
 
 
 def specs(stage: str, folder: Path) -> list[ModelSpec]:
+    from zhpipe.couplet.train import best_kind
+
+    best = best_kind(folder)
     return [ModelSpec("zhpipe-couplet", folder, CoupletWriter, ["春风得意马蹄疾"],
-                      ("seq2seq.keras", "seq2seq.meta.json", "vocab.json")),
+                      (f"{best}.keras", f"{best}.meta.json", "vocab.json", "best.json")),
             ModelSpec("zhpipe-couplet-tagger", folder, CoupletTagger, ["春风得意马蹄疾"],
                       ("tagger.keras", "tagger.meta.json", "vocab.json"))]

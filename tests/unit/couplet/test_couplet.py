@@ -18,8 +18,14 @@ from zhpipe.couplet.data import (
 )
 from zhpipe.couplet.decode import beam_search, greedy
 from zhpipe.couplet.metrics import bleu, couplet_scores, punct_aligned, repetition_pattern
-from zhpipe.couplet.models import Seq2SeqInference, build_seq2seq, build_tagger, shift_right
-from zhpipe.couplet.train import Couplet, train_couplet
+from zhpipe.couplet.models import (
+    Seq2SeqInference,
+    build_seq2seq,
+    build_tagger,
+    build_transformer,
+    shift_right,
+)
+from zhpipe.couplet.train import KINDS, Couplet, train_couplet
 
 PAIRS = [("晚风摇树树还挺", "晨露润花花更红"), ("丹枫江冷人初去", "绿柳堤新燕复来"),
          ("天高云淡", "海阔风轻"), ("春风得意", "秋月无边"), ("山青水秀", "柳绿花红"),
@@ -29,6 +35,14 @@ PAIRS = [("晚风摇树树还挺", "晨露润花花更红"), ("丹枫江冷人�
 
 def vocab():
     return CharVocab.build(x for p in PAIRS for x in p)
+
+
+def build(kind: str, size: int, dim: int = 16, dropout: float = 0.1):
+    if kind == "tagger":
+        return build_tagger(size, dim=dim, dilations=(1, 2), dropout=dropout)
+    if kind == "seq2seq":
+        return build_seq2seq(size, dim=dim, dilations=(1, 2), dropout=dropout, heads=2)
+    return build_transformer(size, dim=dim, layers=2, heads=2, dropout=dropout, max_len=20)
 
 
 def test_vocab_and_constraints():
@@ -136,12 +150,11 @@ def test_beam_one_equals_greedy_and_constraints_hold():
             assert not set(row[free]) & set(up)  # no echo
 
 
-@pytest.mark.parametrize("kind", ["tagger", "seq2seq"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_constraints_hold_on_random_inputs(kind):
     v = vocab()
     keras.utils.set_random_seed(0)
-    model = (build_tagger if kind == "tagger" else build_seq2seq)(len(v), dim=16,
-                                                                   dilations=(1, 2))
+    model = build(kind, len(v))
     couplet = Couplet(kind, model, v, max_len=20)
     rng = np.random.default_rng(0)
     alphabet = list("天地风云山水，。！A1春秋") + ["龘"]  # 龘: an ideograph outside the vocabulary
@@ -155,15 +168,18 @@ def test_constraints_hold_on_random_inputs(kind):
             assert not {c for c in o if is_han(c)} & set(u)
 
 
-def test_seq2seq_step_inference_matches_training_graph():
+@pytest.mark.parametrize("kind", ["seq2seq", "transformer"])
+def test_step_inference_matches_training_graph(kind):
+    from zhpipe.seq2seq.transformer import TransformerInference
+
     keras.utils.set_random_seed(1)
-    m = build_seq2seq(20, dim=16, dilations=(1, 2), heads=2)
+    m = build(kind, 20)
     rng = np.random.default_rng(1)
     up = rng.integers(3, 20, (3, 5)).astype("int32")
     lo = rng.integers(3, 20, (3, 5)).astype("int32")
     full = keras.ops.convert_to_numpy(
         keras.ops.log_softmax(m([up, shift_right(lo)], training=False), -1))
-    inf = Seq2SeqInference(m)
+    inf = (Seq2SeqInference if kind == "seq2seq" else TransformerInference)(m)
     state, prev = inf.init(up), np.full(3, BOS)
     for t in range(5):
         logp, state = inf.step(prev, t, state)
@@ -189,12 +205,12 @@ def test_seq2seq_beam_search_is_exact_on_a_tiny_model():
     assert couplet.generate(["天地人"], beam=27) == [best]
 
 
-@pytest.mark.parametrize("kind", ["tagger", "seq2seq"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_training_save_and_load_round_trip(kind, tmp_path):
     v = vocab()
     couplet, info = train_couplet(kind, PAIRS, PAIRS[:5], v, dim=16, dilations=(1, 2),
                                   dropout=0.0, heads=2, tokens_per_batch=64, learning_rate=0.01,
-                                  epochs=2, patience=2, seed=0)
+                                  epochs=2, patience=2, seed=0, layers=1, label_smoothing=0.1)
     assert len(info["history"]) == 2 and np.isfinite(info["best_dev_loss"])
     assert info["history"][1]["loss"] < info["history"][0]["loss"]
     couplet.save(tmp_path)
@@ -294,15 +310,14 @@ def test_cli_couplet(tmp_path, capsys, monkeypatch):
     assert "train_couplet" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("kind", ["tagger", "seq2seq"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_padded_line_is_scored_as_the_line_alone(kind):
     """Training pads lines to a few lengths (issue 19: one JAX compilation per shape); the
     real positions of a padded line must get exactly the logits of the unpadded line."""
     from zhpipe.couplet.data import PAD, pad_rows, padded_length, shape_buckets
 
     keras.utils.set_random_seed(3)
-    build = build_tagger if kind == "tagger" else build_seq2seq
-    model = build(30, dim=16, dilations=(1, 2), dropout=0.0)
+    model = build(kind, 30, dropout=0.0)
     rng = np.random.default_rng(0)
     lines = [rng.integers(3, 30, n).astype("int32") for n in (6, 8, 3)]
     length = padded_length(8)

@@ -144,7 +144,7 @@ def test_the_registered_model_answers_in_a_fresh_process(trained, store):
 
 
 def test_the_transformer_halves_are_the_training_graph_and_survive_saving(tmp_path):
-    from zhpipe.headlines.transformer import TransformerInference, build_transformer
+    from zhpipe.seq2seq.transformer import TransformerInference, build_transformer
 
     m = build_transformer(30, dim=16, enc_layers=2, dec_layers=1, heads=2, max_text=12,
                           max_title=8)

@@ -30,6 +30,9 @@ def _cases():
         "KeyPaddingMask": (lambda: zl.KeyPaddingMask(), [f(B, T + 1, H), ids]),
         "CopyPrior": (lambda: zl.CopyPrior(H), [f(B, T + 1, H), ids]),
         "PositionEmbedding": (lambda: zl.PositionEmbedding(T + 3), [f(B, T, H)]),
+        "AlignTo": (lambda: zl.AlignTo(), [f(B, T + 2, H), ids]),
+        # ids -> vectors -> logits: both directions in one call (see _call)
+        "ReversibleEmbedding": (lambda: zl.ReversibleEmbedding(6, H), [ids]),
         "BlankQuery": (lambda: zl.BlankQuery(),
                        [f(B, T, H), f(B, T + 2, H), np.array([[1], [4]], "int32"),
                         np.array([[0], [6]], "int32"), np.array([[1.0], [0.0]], "float32")]),
@@ -42,20 +45,20 @@ def _cases():
 
 
 CASES = _cases()
-POSITIONAL = (zl.PadMask, zl.KeyPaddingMask, zl.CopyPrior)  # called as layer(a, b), not layer([a, b])
+POSITIONAL = (zl.PadMask, zl.KeyPaddingMask, zl.CopyPrior, zl.AlignTo)  # layer(a, b), not layer([a, b])
 MULTI_OUTPUT = (zl.GaussianSample,)  # returns a list of outputs
 
 
 def _model(layer, inputs):
     syms = [keras.Input(x.shape[1:], dtype=str(x.dtype)) for x in inputs]
-    out = layer(*syms) if isinstance(layer, POSITIONAL) else layer(syms if len(syms) > 1
-                                                                   else syms[0])
-    return keras.Model(syms, out)
+    return keras.Model(syms, _call(layer, syms))
 
 
 def _call(layer, inputs):
     if isinstance(layer, POSITIONAL):
         return layer(*inputs)
+    if isinstance(layer, zl.ReversibleEmbedding):  # both directions, so that every weight trains
+        return layer(layer(inputs[0]), reverse=True)
     return layer(inputs if len(inputs) > 1 else inputs[0])
 
 
@@ -136,3 +139,21 @@ def test_the_copy_prior_favours_the_characters_of_the_input_only():
     # ids 1 and 3 are in the input: (0 + 4 - 1) / 2; the others (padding 0 included): -1 / 2
     np.testing.assert_allclose(out[0, 0], [-0.5, 1.5, -0.5, 1.5, -0.5])
     np.testing.assert_allclose(out[0, 1], out[0, 0])
+
+
+def test_the_reversible_embedding_scores_with_its_own_matrix():
+    layer = zl.ReversibleEmbedding(5, 3)
+    table = RNG.normal(size=(5, 3)).astype("float32")
+    layer.embeddings.assign(table)
+    layer.output_bias.assign(np.arange(5, dtype="float32"))
+    ids = np.array([[4, 0, 2]], "int32")
+    vectors = keras.ops.convert_to_numpy(layer(ids))
+    np.testing.assert_allclose(vectors[0], table[[4, 0, 2]])
+    logits = keras.ops.convert_to_numpy(layer(vectors, reverse=True))
+    np.testing.assert_allclose(logits[0], table[[4, 0, 2]] @ table.T + np.arange(5), rtol=1e-5)
+
+
+def test_align_to_keeps_the_first_rows():
+    states = RNG.normal(size=(2, 6, 3)).astype("float32")
+    out = keras.ops.convert_to_numpy(zl.AlignTo()(states, np.zeros((2, 4), "int32")))
+    np.testing.assert_allclose(out, states[:, :4])
