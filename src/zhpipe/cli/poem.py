@@ -50,7 +50,10 @@ def cmd_poem(args) -> int:
             print(f"error: --between: {exc}", file=sys.stderr)
             return 2
     else:
-        lines = writer.generate(args.count, seed=args.seed, temperature=args.temperature)
+        plain = {"temperature": 0.0, "rules": False, "tone_pattern": False} if args.plain else {}
+        if args.temperature is not None:
+            plain["temperature"] = args.temperature
+        lines = writer.generate(args.count, seed=args.seed, **plain)
     for line in lines:
         print(line)
     return 0
@@ -66,9 +69,13 @@ def add_parsers(sub) -> None:
     c.add_argument("--chars", type=int, choices=[5, 7], default=5,
                    help="characters a line: 5 (五言) or 7 (七言); default 5")
     c.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one)")
-    c.add_argument("--temperature", type=_temperature, default=0.0,
-                   help="0 (default): the likeliest character at each position, as Su decodes; "
-                   "above 0: sample each character at that temperature")
+    c.add_argument("--temperature", type=_temperature, default=None,
+                   help="0: the likeliest character at each position, as Su decodes; above 0: "
+                   "sample each character at that temperature (default: the train_poem "
+                   "stage's train_poem.temperature, saved with the model)")
+    c.add_argument("--plain", action="store_true",
+                   help="Su's plain decoding: the likeliest characters, repeated or not, any "
+                   "tones (default: the stage's decoding rules, saved with the model)")
     c.add_argument("--between", nargs=2, metavar=("A", "B"),
                    help="interpolate between the latent codes of couplets A and B (-n steps)")
     c.add_argument("--models", default=DEFAULT, help=f"model folder (default {DEFAULT})")

@@ -61,6 +61,8 @@ def run_form(p: PoemParams, chars: int, prepared: Path, out: Path,
         patience=p.patience, kl_warmup_steps=p.kl_warmup_steps, free_bits=p.free_bits,
         seed=p.seed, max_seconds=p.max_minutes * 60 if p.max_minutes else None,
         callbacks=named(f"forms.{chars}.train", callbacks))
+    writer.decoding = {"temperature": p.temperature, "rules": p.rules,
+                       "tone_pattern": p.tone_pattern}
     writer.save(out / f"poem{chars}")
 
     test_ids = np.stack([writer.vocab.encode(vae.strip(c, chars)) for c in test])
@@ -69,7 +71,7 @@ def run_form(p: PoemParams, chars: int, prepared: Path, out: Path,
 
     known_couplets = set(train_all)  # novelty against every training couplet, not the subset
     known_lines = {x for c in train_all for x in form.split_couplet(c, chars)}
-    generated = writer.generate(p.samples, seed=p.seed, temperature=p.temperature)
+    generated = writer.generate(p.samples, seed=p.seed)  # the params' decoding
     systems = {
         "vae": generated,
         "bigram": bigram.sample(p.samples, seed=p.seed, chars=chars),
@@ -77,6 +79,16 @@ def run_form(p: PoemParams, chars: int, prepared: Path, out: Path,
     }
     scores = {name: form.score(lines, chars, known_couplets, known_lines)
               for name, lines in systems.items()}
+    # what each decoding step buys, from Su's plain argmax to the params' decoding (same z)
+    steps = {"argmax (Su)": {"temperature": 0.0, "rules": False, "tone_pattern": False},
+             "+ rules": {"temperature": 0.0, "rules": True, "tone_pattern": False},
+             f"+ sampling at {p.temperature}": {"temperature": p.temperature, "rules": True,
+                                                "tone_pattern": False},
+             "+ tone pattern": {"temperature": p.temperature, "rules": True,
+                                "tone_pattern": True}}
+    decoding_steps = {name: form.score(writer.generate(p.samples, seed=p.seed, **kw), chars,
+                                       known_couplets, known_lines)
+                      for name, kw in steps.items()}
     scores["vae"].update({f"test_{k}": v for k, v in heldout.items()})
     scores["bigram"]["test_nll_chars_nats"] = round(bigram.nll_chars(test), 4)
     free = form.score(bigram.sample(p.samples, seed=p.seed), chars, known_couplets, known_lines)
@@ -92,12 +104,16 @@ def run_form(p: PoemParams, chars: int, prepared: Path, out: Path,
         "targets": {
             "right_form_100": v["right_form"] == 1.0,
             "tone_above_bigram": v["tone_agreement"] > bg["tone_agreement"],
+            "lines_repeating_5pct": v["lines_repeating"] <= 0.05,
+            "distinct_2_near_training": v["distinct_2"] >= scores["training_lines"]["distinct_2"]
+            - 0.1,
             "rhyme_above_bigram": v["rhyme_rate"] > bg["rhyme_rate"],
             "rhyme_scheme_above_bigram": v["rhyme_scheme"] > bg["rhyme_scheme"],
             "novel_lines_95": v["novel_lines"] >= 0.95,
         },
         "train": info,
         "samples": {name: lines[:p.report_samples] for name, lines in systems.items()},
+        "decoding_steps": decoding_steps,
         "interpolation": {"from": a, "to": b, "steps": writer.interpolate(
             a, b, p.interpolation_steps)},
     }
@@ -108,5 +124,7 @@ def run_experiment(p: PoemParams, prepared: Path, out: Path,
     forms = {}
     for chars in p.forms:
         forms[str(chars)] = run_form(p, chars, prepared, out, callbacks)
-    return {"forms": forms, "decoding": "argmax" if p.temperature <= 0 else
-            f"sampled at temperature {p.temperature}"}
+    how = "argmax" if p.temperature <= 0 else f"sampled at temperature {p.temperature}"
+    if p.rules:
+        how += ", no character twice" + (", a legal tone pattern" if p.tone_pattern else "")
+    return {"forms": forms, "decoding": how}

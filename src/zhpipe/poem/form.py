@@ -1,11 +1,16 @@
 """Rules of the form, for couplets of five- or seven-character lines written ``上句，下句。``.
 
-Tones come from ``pypinyin`` (the reading of each character in its line): modern tones 1 and 2
-count as level (平), 3 and 4 as oblique (仄); a neutral or unknown reading counts as neither. This
-is the modern-tone approximation, and it is wrong for the Middle Chinese entering tone (入声):
-characters that ended in -p, -t, -k were oblique in Tang prosody, but many are tones 1 or 2 in
-Mandarin (宅 zhai2, 白 bai2, 国 guo2, 一 yi1, 十 shi2), so they count here as level. Genuine Tang
-lines therefore score below 100% (the training lines are the ceiling, measured the same way).
+Tones are the couplet form score's (:func:`zhpipe.couplet.form.tones`, pypinyin reading each
+line in context): modern tones 1 and 2 count as level (平), 3 and 4 as oblique (仄); a neutral or
+unknown reading counts as neither. This is the modern-tone approximation, and it is wrong for the
+Middle Chinese entering tone (入声): characters that ended in -p, -t, -k were oblique in Tang
+prosody, but many are tones 1 or 2 in Mandarin (宅 zhai2, 白 bai2, 国 guo2, 一 yi1, 十 shi2), so
+they count here as level. Genuine Tang lines therefore score below 100% (the training lines are
+the ceiling, measured the same way).
+
+Every couplet is also scored by the couplet form score (``form`` and ``form_*``: the second line
+as the answer to the first) and by how many of its lines repeat a character within the line
+(``lines_repeating``: about 2% of Tang regulated verse does).
 
 Tone-pattern agreement scores the positions that regulated verse fixes (the even positions and
 the last one; ``一三五不论``: positions 1, 3 (and 5 of seven) are free) against the four legal
@@ -26,11 +31,13 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
 from pypinyin import Style, lazy_pinyin
 
 from zhpipe.corpus.text import HAN_CHARS
+from zhpipe.couplet.form import LEVEL, OBLIQUE, form_scores, tones
 
-LEVEL, OBLIQUE = "平", "仄"
+__all__ = ["LEVEL", "OBLIQUE", "tones"]
 
 # The four line patterns of five-character regulated verse; seven prefixes the opposite pair.
 _A, _B, _C, _D = "仄仄平平仄", "平平仄仄平", "平平平仄仄", "仄仄仄平平"
@@ -55,15 +62,15 @@ TRACK_OF = {final: track for track, finals in _TRACKS.items() for final in final
 COUPLET = {n: re.compile(f"^[{HAN_CHARS}]{{{n}}}，[{HAN_CHARS}]{{{n}}}。$") for n in (5, 7)}
 
 
-@lru_cache(maxsize=200_000)
-def tones(line: str) -> str:
-    """平 / 仄 / ? per character of ``line`` (read in context by pypinyin)."""
-    out = []
-    for syl in lazy_pinyin(line, style=Style.TONE3, neutral_tone_with_five=True,
-                           errors=lambda s: ["?"] * len(s)):
-        t = syl[-1:]
-        out.append(LEVEL if t in ("1", "2") else OBLIQUE if t in ("3", "4") else "?")
-    return "".join(out)
+def pattern_codes(chars: int) -> np.ndarray:
+    """The legal couplet patterns as ``(4, 2 * chars)`` codes: 1 level, 2 oblique, 0 at the
+    free positions (一三五不论)."""
+    code = {LEVEL: 1, OBLIQUE: 2}
+    rows = []
+    for a, b in PATTERNS[chars]:
+        rows.append([0 if i % chars in FREE[chars] else code[ch]
+                     for i, ch in enumerate(a + b)])
+    return np.array(rows, np.int8)
 
 
 @lru_cache(maxsize=200_000)
@@ -123,8 +130,11 @@ def score(couplets: Sequence[str], chars: int, train_couplets: set[str],
     agreement = [pattern_agreement(a, b) for a, b in good]
     lines = [x for p in good for x in p]
     m = len(good) or 1
+    firsts, seconds = [a for a, _ in good], [b for _, b in good]
     return {
         "samples": len(couplets),
+        "lines_repeating": round(sum(len(set(x)) < len(x) for x in lines) / max(len(lines), 1),
+                                 4),
         "right_form": round(len(good) / n, 4),
         "tone_agreement": round(sum(agreement) / m, 4),
         "tone_conforming": round(sum(a == 1.0 for a in agreement) / m, 4),
@@ -135,4 +145,6 @@ def score(couplets: Sequence[str], chars: int, train_couplets: set[str],
         "distinct_2": round(distinct(couplets, 2), 4),
         "novel_couplets": round(sum(c not in train_couplets for c in couplets) / n, 4),
         "novel_lines": round(sum(x not in train_lines for x in lines) / max(len(lines), 1), 4),
+        **({k: None if v is None else round(v / 100, 4)
+            for k, v in form_scores(firsts, seconds).items()} if good else {}),
     }

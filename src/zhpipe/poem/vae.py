@@ -81,12 +81,29 @@ def identity_loss(y_true, y_pred):
 
 
 class PoemWriter:
-    """A trained poem VAE for ``chars``-character couplets, with its vocabulary."""
+    """A trained poem VAE for ``chars``-character couplets, with its vocabulary and its decoding
+    settings (``decoding``: the keyword arguments of :meth:`decode`, saved with the model)."""
 
-    def __init__(self, encoder: keras.Model, decoder: keras.Model, vocab: CharVocab, chars: int):
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, vocab: CharVocab, chars: int,
+                 decoding: dict | None = None):
         self.encoder, self.decoder, self.vocab, self.chars = encoder, decoder, vocab, chars
         self.latent = int(decoder.inputs[0].shape[-1])
         self._banned = ~vocab.free_ok  # specials and punctuation are never written
+        self.decoding = dict(decoding or {})
+        self._char_tones: np.ndarray | None = None
+
+    @property
+    def char_tones(self) -> np.ndarray:
+        """Per vocabulary id: 1 level, 2 oblique, 0 unknown or not a character (the reading
+        of the character alone)."""
+        if self._char_tones is None:
+            from zhpipe.couplet.form import LEVEL, OBLIQUE, tones
+
+            code = {LEVEL: 1, OBLIQUE: 2}
+            self._char_tones = np.array([code.get(tones(c), 0) if ok else 0
+                                         for c, ok in zip(self.vocab.chars, self.vocab.free_ok,
+                                                          strict=True)], np.int8)
+        return self._char_tones
 
     # ------------------------------------------------------------------------ using it
     def encode(self, couplets: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -95,17 +112,34 @@ class PoemWriter:
         mean, log_var = self.encoder.predict(ids, verbose=0, batch_size=512)
         return np.asarray(mean), np.asarray(log_var)
 
-    def decode(self, z: np.ndarray, temperature: float = 0.0,
-               rng: np.random.Generator | None = None) -> list[str]:
-        """Couplets from latent vectors: the likeliest character per position (``temperature``
-        0, as Su decodes) or a sample at that temperature."""
+    def decode(self, z: np.ndarray, temperature: float | None = None,
+               rng: np.random.Generator | None = None, rules: bool | None = None,
+               tone_pattern: bool | None = None) -> list[str]:
+        """Couplets from latent vectors. Each argument left None takes the writer's saved
+        setting (:attr:`decoding`), else Su's plain decoding:
+
+        * ``temperature``: 0, the likeliest character per position (as Su decodes); above 0, a
+          sample at that temperature;
+        * ``rules``: positions are filled left to right and no character is written twice in
+          a couplet (neither doubled within a line nor repeated by the other line);
+        * ``tone_pattern`` (with ``rules``): the couplet keeps one of the four legal tone
+          patterns of regulated verse at its fixed positions (:mod:`zhpipe.poem.form`), the
+          one that best fits what the model would write unconstrained.
+        """
+        settings = {"temperature": 0.0, "rules": False, "tone_pattern": False, **self.decoding}
+        temperature = settings["temperature"] if temperature is None else temperature
+        rules = settings["rules"] if rules is None else rules
+        tone_pattern = settings["tone_pattern"] if tone_pattern is None else tone_pattern
         logits = np.asarray(self.decoder.predict(np.asarray(z, np.float32), verbose=0,
                                                  batch_size=512), np.float64)
         logits[..., self._banned] = -np.inf
-        if temperature > 0:  # Gumbel-max: argmax of logits/T plus Gumbel noise samples softmax(logits/T)
-            rng = rng or np.random.default_rng()
-            logits = logits / temperature + rng.gumbel(size=logits.shape)
-        ids = logits.argmax(-1)
+        rng = rng or np.random.default_rng()
+        if rules:
+            ids = self._decode_by_rules(logits, temperature, rng, tone_pattern)
+        else:
+            if temperature > 0:  # Gumbel-max: argmax of logits/T plus Gumbel noise samples softmax(logits/T)
+                logits = logits / temperature + rng.gumbel(size=logits.shape)
+            ids = logits.argmax(-1)
         n = self.chars
         out = []
         for row in ids:
@@ -113,17 +147,46 @@ class PoemWriter:
             out.append(f"{text[:n]}，{text[n:]}。")
         return out
 
-    def generate(self, count: int, seed: int | None = None, temperature: float = 0.0
-                 ) -> list[str]:
+    def _decode_by_rules(self, logits: np.ndarray, temperature: float,
+                         rng: np.random.Generator, tone_pattern: bool) -> np.ndarray:
+        from zhpipe.poem.form import pattern_codes
+
+        rows, length, _ = logits.shape
+        want = np.zeros((rows, length), np.int8)  # 0: any tone
+        tone = self.char_tones
+        if tone_pattern:
+            pats = pattern_codes(self.chars)  # (P, 2n): 1 level, 2 oblique, 0 free
+            free_choice = tone[logits.argmax(-1)]  # the tones the model would write
+            fit = ((free_choice[:, None, :] == pats[None]) & (pats[None] > 0)).sum(-1)
+            want = pats[fit.argmax(1)]
+        used = np.zeros((rows, logits.shape[2]), bool)
+        ids = np.zeros((rows, length), np.int64)
+        every = np.arange(rows)
+        for t in range(length):
+            s = np.where(used, -np.inf, logits[:, t])
+            if tone_pattern:
+                wrong = (want[:, t, None] > 0) & (tone[None, :] != want[:, t, None])
+                toned = np.where(wrong, -np.inf, s)
+                ok = np.isfinite(toned).any(1)  # a row with no character of the tone keeps s
+                s = np.where(ok[:, None], toned, s)
+            if temperature > 0:
+                s = s / temperature + rng.gumbel(size=s.shape)
+            ids[:, t] = s.argmax(1)
+            used[every, ids[:, t]] = True
+        return ids
+
+    def generate(self, count: int, seed: int | None = None, temperature: float | None = None,
+                 rules: bool | None = None, tone_pattern: bool | None = None) -> list[str]:
+        """``count`` couplets from ``z ~ N(0, I)``; the decoding settings as :meth:`decode`."""
         rng = np.random.default_rng(seed)
         z = rng.standard_normal((count, self.latent)).astype(np.float32)
-        return self.decode(z, temperature, rng)
+        return self.decode(z, temperature, rng, rules, tone_pattern)
 
     def interpolate(self, a: str, b: str, steps: int = 7) -> list[str]:
         """Couplets decoded along the line between the posterior means of ``a`` and ``b``."""
         mean, _ = self.encode([a, b])
         w = np.linspace(0.0, 1.0, steps)[:, None]
-        return self.decode((1 - w) * mean[0] + w * mean[1])
+        return self.decode((1 - w) * mean[0] + w * mean[1], temperature=0.0)
 
     # ------------------------------------------------------------------------ files
     def save(self, folder: str | os.PathLike) -> None:
@@ -136,7 +199,8 @@ class PoemWriter:
             model.save(tmp)
             os.replace(tmp, folder / f"{name}.keras")
         self.vocab.save(folder / "vocab.json")
-        write_json(folder / "meta.json", {"chars": self.chars, "latent": self.latent})
+        write_json(folder / "meta.json", {"chars": self.chars, "latent": self.latent,
+                                          "decoding": self.decoding})
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> PoemWriter:
@@ -147,7 +211,8 @@ class PoemWriter:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         enc = keras.saving.load_model(folder / "encoder.keras", compile=False)
         dec = keras.saving.load_model(folder / "decoder.keras", compile=False)
-        return cls(enc, dec, CharVocab.load(folder / "vocab.json"), meta["chars"])
+        return cls(enc, dec, CharVocab.load(folder / "vocab.json"), meta["chars"],
+                   meta.get("decoding"))
 
 
 def strip(couplet: str, chars: int) -> str:

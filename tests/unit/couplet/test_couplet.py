@@ -338,3 +338,33 @@ def test_a_padded_line_is_scored_as_the_line_alone(kind):
     assert {len(ids) for n, ids in batches} == {256 // n for n, _ in batches}
     assert sorted(i for _, ids in batches for i in ids if i >= 0) == list(range(500))
     assert len({(n, len(ids)) for n, ids in batches}) <= 12
+
+
+def test_reranking_by_form_picks_the_best_formed_beam(tmp_path):
+    from zhpipe.couplet.form import pair_form
+
+    v = vocab()
+    keras.utils.set_random_seed(4)
+    couplet = Couplet("seq2seq", build("seq2seq", len(v)), v)
+    uppers = ["春风得意", "天高云淡", "明月清风"]
+    plain = couplet.generate(uppers, beam=5)
+    assert couplet.generate(uppers, beam=5, form_weight=0.0) == plain
+    heavy = couplet.generate(uppers, beam=5, form_weight=1000.0)
+    for u, a, b in zip(uppers, plain, heavy, strict=True):
+        assert pair_form(u, b)["form"] >= pair_form(u, a)["form"]
+        assert len(b) == len(u) and not set(b) & set(u)  # the rules still hold
+    # the weight is saved with the model and used by default
+    Couplet("seq2seq", couplet.model, v, form_weight=1000.0).save(tmp_path)
+    assert Couplet.load(tmp_path, "seq2seq").generate(uppers, beam=5) == heavy
+
+
+def test_best_names_the_model_the_stage_chose(tmp_path):
+    import json
+
+    from zhpipe.couplet.train import best_kind
+
+    assert best_kind(tmp_path) == "seq2seq"  # nothing recorded: the seq2seq model
+    (tmp_path / "best.json").write_text(json.dumps({"kind": "tagger"}))
+    v = vocab()
+    Couplet("tagger", build("tagger", len(v)), v).save(tmp_path)
+    assert best_kind(tmp_path) == "tagger" and Couplet.load(tmp_path).kind == "tagger"

@@ -161,6 +161,37 @@ def test_vae_learns_saves_and_reloads_in_a_fresh_process(tmp_path):
 
 
 @pytest.mark.keras
+@pytest.mark.parametrize("temperature", [0.0, 1.0])
+def test_decoding_by_the_rules_never_writes_a_character_twice_and_keeps_the_pattern(
+        tmp_path, temperature):
+    writer, _ = _train(tmp_path, epochs=1)
+    out = writer.generate(40, seed=2, temperature=temperature, rules=True)
+    assert all(form.split_couplet(c, 5) for c in out)
+    assert all(len(set(c[:5] + c[6:11])) == 10 for c in out)  # no character twice
+    toned = writer.generate(40, seed=2, temperature=temperature, rules=True,
+                            tone_pattern=True)
+    pats = form.pattern_codes(5)
+    for c in toned:
+        codes = writer.char_tones[writer.vocab.encode(c[:5] + c[6:11])]
+        # some legal pattern holds at every fixed position whose character has a known tone
+        fixed = pats > 0
+        assert any(((codes == p) | ~fixed[i] | (codes == 0)).all()
+                   for i, p in enumerate(pats))
+        assert len(set(c[:5] + c[6:11])) == 10
+    # the settings travel with the model
+    writer.decoding = {"temperature": temperature, "rules": True, "tone_pattern": True}
+    writer.save(tmp_path / "poem5")
+    again = vae_load(tmp_path / "poem5")
+    assert again.generate(40, seed=2) == toned
+
+
+def vae_load(folder):
+    from zhpipe.poem.vae import PoemWriter
+
+    return PoemWriter.load(folder)
+
+
+@pytest.mark.keras
 def test_vae_rejects_a_line_of_the_wrong_form(tmp_path):
     from zhpipe.poem import vae
 
