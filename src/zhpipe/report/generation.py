@@ -8,7 +8,6 @@ import pandas as pd
 
 from zhpipe.report.page import Section, runs_on
 
-
 _COUPLET_MODELS = {"transformer": "Transformer (aligned, tied embeddings)",
                    "seq2seq": "attention seq2seq (GRU)", "tagger": "CNN tagger (Su)"}
 _COUPLET_FLOORS = {"nearest": "floor: nearest training upper line's answer",
