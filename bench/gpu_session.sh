@@ -13,7 +13,7 @@
 #
 # then run `bash bench/gpu_session.sh` there with .gpu carried and OUT set. It writes under
 # $OUT: gpu.txt, train_throughput.jsonl (bench/train_throughput.py, every model, JAX),
-# couplet_train.log and the full-data seq2seq model (models.tar.part-*, 15 MB pieces), which
+# couplet_train.log and the full-data couplet Transformer (models.tar.part-*, 15 MB pieces), which
 # `python bench/couplet_full.py --score-saved DIR` scores here on the CPU.
 # Step 3 trains the headline model (bench/title_full.py, full profile) for TITLE_MINUTES and
 # scores it there (title_full.jsonl; the model in title.tar.part-*). Not yet run on a GPU.
@@ -38,11 +38,13 @@ $PY bench/train_throughput.py --backends jax --budget-s "${THROUGHPUT_BUDGET_S:-
     --scale "${THROUGHPUT_SCALE:-1}" | tee "$OUT/train_throughput.jsonl"
 echo "throughput done at $(( $(date +%s) - start )) s"
 
-# 2. the couplet seq2seq model on every training pair, stage params, early stopping on the
-#    dev slice or the time budget; scored later on the CPU
+# 2. the couplet Transformer (COUPLET_MODEL, default transformer; seq2seq as before) on every
+#    training pair, width 256, early stopping on the dev slice or the time budget; scored later
+#    on the CPU (bench/couplet_full.py --score-saved, bench/couplet_rerank.py)
 mkdir -p /tmp/couplet
 gunzip -c .gpu/train.tsv.gz > /tmp/couplet/train.tsv && cp .gpu/test.tsv /tmp/couplet/
-$PY bench/couplet_full.py --train-only --models seq2seq --epochs 40 --patience 2 \
+$PY bench/couplet_full.py --train-only --models "${COUPLET_MODEL:-transformer}" --epochs 40 \
+    --patience 2 --set dim=256 --set tokens_per_batch=4096 --set learning_rate=0.001 \
     --max-minutes "${SEQ2SEQ_MINUTES:-4}" --couplet /tmp/couplet --out /tmp/models \
     ${MAX_TRAIN:+--max-train $MAX_TRAIN} 2>&1 | tee "$OUT/couplet_train.log"
 tar -C /tmp -cf - models | split -b 15M - "$OUT/models.tar.part-"

@@ -52,7 +52,7 @@ def main() -> int:
             s = form.score(couplets, chars, known, lines)
             return {k: s.get(k) for k in KEEP}
 
-        base = {"bench": "poem_decoding", **describe(), "form": chars,
+        base = {"bench": "poem_decoding", **describe(), "chars": chars,
                 "samples": args.samples, "seed": args.seed,
                 "model_decoding": writer.decoding,
                 "bigram": score(baselines.BigramSampler(train).sample(args.samples, args.seed,

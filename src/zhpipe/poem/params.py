@@ -26,9 +26,9 @@ class PoemParams(Section):
     max_minutes: float | None = Field(default=None, gt=0)  # per form; None: no time budget
     kl_warmup_steps: int = Field(default=1000, ge=0)  # KL weight 0 -> 1 over these steps
     free_bits: float = Field(default=0.5, ge=0.0)   # floor on each dimension's KL (nats)
-    temperature: float = Field(default=0.0, ge=0.0)  # 0: the likeliest character per position
-    rules: bool = False          # no character twice in a couplet, positions filled in turn
-    tone_pattern: bool = False   # (with rules) keep a legal tone pattern at the fixed positions
+    temperature: float = Field(default=0.6, ge=0.0)  # 0: the likeliest character per position
+    rules: bool = True           # no character twice in a couplet, positions filled in turn
+    tone_pattern: bool = True    # (with rules) keep a legal tone pattern at the fixed positions
     samples: int = Field(default=2000, ge=10)       # couplets generated for the form metrics
     report_samples: int = Field(default=20, ge=1)
     interpolation_steps: int = Field(default=7, ge=2)
