@@ -164,16 +164,28 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 
+def _attend(att: AttentionStep, x: np.ndarray, keys: np.ndarray, values: np.ndarray,
+            key_mask: np.ndarray) -> np.ndarray:
+    """Every position of ``x`` (B, T, D) attending over keys and values (B, heads, S, kd)."""
+    qk, qb = att.q
+    q = (np.einsum("btd,dhk->bhtk", x, qk) + qb[None, :, None, :]) * att.scale
+    scores = q @ keys.transpose(0, 1, 3, 2)  # (B, h, T, S)
+    scores = np.where(key_mask[:, None, None, :], scores, -1e9)
+    w = np.exp(scores - scores.max(-1, keepdims=True))
+    w /= w.sum(-1, keepdims=True)
+    ctx = (w @ values).transpose(0, 2, 1, 3).reshape(x.shape[0], x.shape[1], -1)
+    return ctx @ att.o[0].reshape(-1, att.o[0].shape[-1]) + att.o[1]
+
+
 class TransformerInference:
-    """``init``/``step`` for :func:`zhpipe.seq2seq.beam.beam_search`: the encoder half once per
-    batch (Keras), then one decoder position a step in NumPy from the trained weights, with the
+    """``init``/``step`` for :func:`zhpipe.seq2seq.beam.beam_search`, in NumPy from the trained
+    weights: the encoder once per batch, then one decoder position a step, with the
     self-attention keys and values of the positions written so far kept as beam state (a
     cache: each step costs one position, not the whole prefix). A test compares every step with
     the training graph."""
 
     def __init__(self, model: keras.Model):
         names = [lay.name for lay in model.layers]
-        self.encoder, _ = halves(model)
         get = model.get_layer
         self.max_len = get("tgt_pos").max_len - 1  # positions: BOS and the ids
         emb = get("char_emb")
@@ -187,6 +199,14 @@ class TransformerInference:
         self.prior = ((weights(get("prior").log_scale), weights(get("prior").shift))
                       if "prior" in names else None)
         self.dec_norm = _Norm(get("dec_norm"))
+        self.src_pos = weights(get("src_pos").embeddings)
+        self.enc_norm = _Norm(get("enc_norm"))
+        self.enc_blocks = [
+            {"n1": _Norm(get(f"enc{i}_n1")), "att": AttentionStep(get(f"enc{i}_att")),
+             "n2": _Norm(get(f"enc{i}_n2")),
+             "ff1": (weights(get(f"enc{i}_ff1").kernel), weights(get(f"enc{i}_ff1").bias)),
+             "ff2": (weights(get(f"enc{i}_ff2").kernel), weights(get(f"enc{i}_ff2").bias))}
+            for i in range(_count(names, "enc", "_att"))]
         self.blocks = []
         for i in range(_count(names, "dec", "_self")):
             self.blocks.append({
@@ -196,9 +216,20 @@ class TransformerInference:
                 "ff1": (weights(get(f"dec{i}_ff1").kernel), weights(get(f"dec{i}_ff1").bias)),
                 "ff2": (weights(get(f"dec{i}_ff2").kernel), weights(get(f"dec{i}_ff2").bias))})
 
+    def encode(self, src: np.ndarray) -> np.ndarray:
+        """The encoder half in NumPy: ``(B, S)`` ids -> ``(B, S, D)`` states (0 at padding)."""
+        mask = src != 0
+        h = self.emb[src] + self.src_pos[:src.shape[1]]
+        for blk in self.enc_blocks:
+            n = blk["n1"](h)
+            keys, values = blk["att"].memory(n)
+            h = h + _attend(blk["att"], n, keys, values, mask)
+            f = _gelu(blk["n2"](h) @ blk["ff1"][0] + blk["ff1"][1])
+            h = h + f @ blk["ff2"][0] + blk["ff2"][1]
+        return (self.enc_norm(h) * mask[..., None]).astype(np.float32)
+
     def init(self, src: np.ndarray) -> dict:
-        enc = np.asarray(ops.convert_to_numpy(
-            self.encoder(ops.convert_to_tensor(src, "int32"), training=False)), np.float32)
+        enc = self.encode(np.asarray(src, np.int64))
         state = {"static_enc": enc, "static_mask": src != 0}
         for i, blk in enumerate(self.blocks):
             state[f"static_k{i}"], state[f"static_v{i}"] = blk["cross"].memory(enc)
@@ -224,8 +255,8 @@ class TransformerInference:
             n = blk["n1"](x)
             kk, kb = att.k
             vk, vb = att.v
-            key = (np.einsum("nd,dhk->nhk", n, kk) + kb)[:, :, None]
-            val = (np.einsum("nd,dhk->nhk", n, vk) + vb)[:, :, None]
+            key = ((n @ kk.reshape(kk.shape[0], -1)).reshape(-1, *kb.shape) + kb)[:, :, None]
+            val = ((n @ vk.reshape(vk.shape[0], -1)).reshape(-1, *vb.shape) + vb)[:, :, None]
             keys = np.concatenate([state[f"self_k{i}"], key], axis=2)
             values = np.concatenate([state[f"self_v{i}"], val], axis=2)
             new[f"self_k{i}"], new[f"self_v{i}"] = keys, values
