@@ -28,7 +28,7 @@ class CoupletParams(Section):
     epochs: int = Field(default=1, ge=1)
     patience: int = Field(default=1, ge=1)
     beam: int = Field(default=5, ge=1)
-    form_weight: float = Field(default=0.0, ge=0.0)  # beam candidates reranked by log p + w * form
+    form_weight: float = Field(default=2.0, ge=0.0)  # beam candidates reranked by log p + w * form
     distinct: bool = True
     no_copy: bool = True
     max_len: int = Field(default=64, ge=4)
