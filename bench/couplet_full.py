@@ -51,6 +51,9 @@ def main() -> int:
                     help="training time budget per model, in --models order (one value: each)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a train_couplet param, e.g. --set dim=256")
+    ap.add_argument("--form-weight", type=float,
+                    help="rerank weight to decode with (default: the params' train_couplet."
+                    "form_weight; with --score-saved, the one the models were saved with)")
     ap.add_argument("--couplet", type=Path, default=ROOT / "data/prepared/couplet")
     ap.add_argument("--out", type=Path, default=ROOT / "data/couplet_full")
     mode = ap.add_mutually_exclusive_group()
@@ -80,7 +83,9 @@ def main() -> int:
         over = parse_overrides(args.set, "train_couplet")
         p = base.model_copy(update={"max_train_pairs": args.max_train, "epochs": args.epochs,
                                     "patience": args.patience, **over})
-        p = CoupletParams.model_validate(p.model_dump())  # the overrides validated
+        if args.form_weight is not None:
+            over["form_weight"] = args.form_weight
+        p = CoupletParams.model_validate({**p.model_dump(), **over})  # the overrides validated
         kinds = tuple(args.models)
     minutes = args.max_minutes or [None]
     if len(minutes) == 1:
@@ -111,6 +116,9 @@ def main() -> int:
         row["trained_on"] = {k: trained[k] for k in ("backend", "device")}
         infos = trained["info"]
         models = {kind: Couplet.load(args.score_saved, kind) for kind in kinds}
+        for model in models.values():
+            if args.form_weight is not None:
+                model.form_weight = args.form_weight
     else:
         for kind in kinds:
             models[kind], infos[kind] = train_kind(p, kind, split, budgets[kind])
