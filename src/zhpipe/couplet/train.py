@@ -36,6 +36,7 @@ from zhpipe.couplet.models import (
 )
 from zhpipe.earlystop import EarlyStopping
 from zhpipe.progress import progress
+from zhpipe.seq2seq.steps import log_softmax
 from zhpipe.seq2seq.transformer import TransformerInference
 
 log = logging.getLogger(__name__)
@@ -104,13 +105,15 @@ class Couplet:
         return out  # type: ignore[return-value]
 
     def _pick(self, upper: str, cands: np.ndarray, scores: np.ndarray, weight: float) -> str:
-        lines = [render(upper, row, self.vocab) for row, s in zip(cands, scores, strict=True)
-                 if np.isfinite(s)] or [render(upper, cands[0], self.vocab)]
-        if weight <= 0 or len(lines) == 1:
-            return lines[0]
-        ranked = [s / len(upper) + weight * pair_form(upper, line)["form"]
-                  for line, s in zip(lines, scores, strict=False)]
-        return lines[int(np.argmax(ranked))]
+        """The best of one input's beams (best first; ``-inf``: a beam the rules left empty)."""
+        kept = [(render(upper, row, self.vocab), s)
+                for row, s in zip(cands, scores, strict=True) if np.isfinite(s)]
+        if not kept:
+            return render(upper, cands[0], self.vocab)
+        if weight <= 0:
+            return kept[0][0]
+        ranked = [s / len(upper) + weight * pair_form(upper, line)["form"] for line, s in kept]
+        return kept[int(np.argmax(ranked))][0]
 
     def save(self, folder: str | os.PathLike) -> None:
         from zhpipe.fsutil import write_json
@@ -245,10 +248,8 @@ def _dev_loss(model, kind, dev_up, dev_lo, batches) -> float:
     total, n = 0.0, 0.0
     for length, ids in batches:
         x, low, w = _batch(kind, dev_up, dev_lo, ids, length)
-        logits = np.asarray(model.predict_on_batch(x), np.float64)
-        top = logits.max(-1, keepdims=True)
-        log_z = np.log(np.exp(logits - top).sum(-1)) + top[..., 0]
-        picked = np.take_along_axis(logits, low[..., None].astype(np.int64), -1)[..., 0]
-        total += float(((log_z - picked) * w).sum())
+        logp = log_softmax(np.asarray(model.predict_on_batch(x), np.float64))
+        picked = np.take_along_axis(logp, low[..., None].astype(np.int64), -1)[..., 0]
+        total += float((-picked * w).sum())
         n += w.sum()
     return round(float(total / max(n, 1.0)), 4)

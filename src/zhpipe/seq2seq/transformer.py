@@ -25,7 +25,6 @@ from collections.abc import Callable
 
 import keras
 import numpy as np
-from keras import ops
 
 from zhpipe.layers import (
     AlignTo,
@@ -167,19 +166,6 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 
-def _attend(att: AttentionStep, x: np.ndarray, keys: np.ndarray, values: np.ndarray,
-            key_mask: np.ndarray) -> np.ndarray:
-    """Every position of ``x`` (B, T, D) attending over keys and values (B, heads, S, kd)."""
-    qk, qb = att.q
-    q = (np.einsum("btd,dhk->bhtk", x, qk) + qb[None, :, None, :]) * att.scale
-    scores = q @ keys.transpose(0, 1, 3, 2)  # (B, h, T, S)
-    scores = np.where(key_mask[:, None, None, :], scores, -1e9)
-    w = np.exp(scores - scores.max(-1, keepdims=True))
-    w /= w.sum(-1, keepdims=True)
-    ctx = (w @ values).transpose(0, 2, 1, 3).reshape(x.shape[0], x.shape[1], -1)
-    return ctx @ att.o[0].reshape(-1, att.o[0].shape[-1]) + att.o[1]
-
-
 class TransformerInference:
     """``init``/``step`` for :func:`zhpipe.seq2seq.beam.beam_search`, in NumPy from the trained
     weights: the encoder once per batch, then one decoder position a step, with the
@@ -227,7 +213,8 @@ class TransformerInference:
         for blk in self.enc_blocks:
             n = blk["n1"](h)
             keys, values = blk["att"].memory(n)
-            h = h + _attend(blk["att"], n, keys, values, mask)
+            # every position is a query of its own input: rows i * S .. of input i
+            h = h + blk["att"](n.reshape(-1, n.shape[-1]), keys, values, mask).reshape(n.shape)
             f = _gelu(blk["n2"](h) @ blk["ff1"][0] + blk["ff1"][1])
             h = h + f @ blk["ff2"][0] + blk["ff2"][1]
         return (self.enc_norm(h) * mask[..., None]).astype(np.float32)

@@ -353,6 +353,20 @@ def test_reranking_by_form_picks_the_best_formed_beam(tmp_path):
     for u, a, b in zip(uppers, plain, heavy, strict=True):
         assert pair_form(u, b)["form"] >= pair_form(u, a)["form"]
         assert len(b) == len(u) and not set(b) & set(u)  # the rules still hold
+    # with so heavy a weight the pick is the best-formed of the beam's lines, whatever the model
+    # prefers: checked against the beams themselves
+    from zhpipe.couplet.data import constraints
+    from zhpipe.couplet.decode import candidates
+
+    for u, b in zip(uppers, heavy, strict=True):
+        forced, same = constraints(u, v)
+        rows, scores = candidates(couplet.decoder.init, couplet.decoder.step, v.encode(u)[None],
+                                  forced[None], same[None], v.free_ok, beam=5, no_copy=True)
+        lines = [render(u, r, v) for r, s in zip(rows[0], scores[0], strict=True)
+                 if np.isfinite(s)]
+        forms = [pair_form(u, line)["form"] for line in lines]
+        assert pair_form(u, b)["form"] == max(forms) and b in lines
+    assert heavy != plain  # the tiny untrained model's own first choice is not the best-formed
     # the weight is saved with the model and used by default
     Couplet("seq2seq", couplet.model, v, form_weight=1000.0).save(tmp_path)
     assert Couplet.load(tmp_path, "seq2seq").generate(uppers, beam=5) == heavy
