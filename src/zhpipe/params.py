@@ -69,7 +69,7 @@ def validate(model: type[S], data: Any, prefix: str, path: str | Path = DEFAULT_
 
 #: The top-level sections of params.yaml (a test keeps this in step with the file): a section
 #: name not in it is a typo, refused by every stage instead of silently ignored.
-SECTIONS = ("tracking", "download", "prepare", "count_ngrams", "mine_words", "word2vec",
+SECTIONS = ("tracking", "download", "prepare", "raw_text", "count_ngrams", "mine_words", "word2vec",
             "eval_word2vec", "train_seg", "train_ner", "train_couplet", "train_title", "cloze_items",
             "cloze_vectors", "train_cloze", "train_poem", "own_corpus", "report")
 

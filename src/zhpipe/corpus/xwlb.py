@@ -22,6 +22,11 @@ The download holds one JSON file a day (``days/YYYYMMDD.json``): ``videoList[]``
 * **Split by date**: ``test`` from ``test_from`` on, ``dev`` the ``dev_months`` months before it,
   ``train`` everything earlier. Files: ``train.tsv``, ``dev.tsv``, ``test.tsv`` (``headline<TAB>
   text``, as LCSTS's ``summary<TAB>text``) and ``<split>.dates.txt`` (``YYYY-MM-DD``, line for line).
+* **Raw text** (``raw.txt``, for the pipeline's raw-text corpus: word mining, Word2Vec, cloze): the
+  full text of every item dated before the dev months (round-ups and repeated headlines included,
+  programme summaries not: they repeat the evening's items), each distinct text once, one sentence
+  group a line (lines longer than ``prepare.max_line_chars`` split at sentence punctuation). No dev
+  or test item's text is in it, so the headline scores stay on unseen text.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from pathlib import Path
 
 from zhpipe.corpus.options import XwlbOptions
 from zhpipe.corpus.output import write_corpus
-from zhpipe.corpus.text import CorpusError, clean_raw
+from zhpipe.corpus.text import CorpusError, clean_raw, split_long
 
 _TAGS = re.compile(r"<[^>]+>")
 _OPENING = re.compile(r"^(?:央视网|中国网络电视台)消息[（(]新闻联播[）)][：:]?")
@@ -94,12 +99,15 @@ def prepare_xwlb(raw: Path, out: Path, opts: XwlbOptions, max_chars: int) -> lis
     splits: dict[str, list[tuple[str, str]]] = {"train": [], "dev": [], "test": []}
     counts = {"items": 0, "summary": 0, "round_up": 0, "tag_only": 0, "short_text": 0,
               "repeated_headline": 0, "series_tags_removed": 0}
+    raw_texts: dict[str, None] = {}  # distinct texts of the training period, in date order
     for day, _, title, content in read_days(raw):
         counts["items"] += 1
         raw_title = clean_raw(title).removeprefix("[视频]")
         if _SUMMARY.match(raw_title):
             counts["summary"] += 1
             continue
+        if day < dev_from:
+            raw_texts.setdefault(strip_html(content))
         headline, cut = clean_headline(title)
         if raw_title in drop or headline in drop:
             counts["round_up"] += 1
@@ -125,5 +133,7 @@ def prepare_xwlb(raw: Path, out: Path, opts: XwlbOptions, max_chars: int) -> lis
         row["first_date"], row["last_date"] = pairs[0][0], pairs[-1][0]
         rows.append(row)
     rows[0].update(counts)  # what was dropped, reported with the training file
+    rows.append(write_corpus(out, "xwlb", "raw.txt", "raw", (
+        piece for text in raw_texts if text for piece in split_long(text, max_chars, False))))
     return rows
 

@@ -28,11 +28,16 @@ def run_own_corpus(p: OwnCorpusParams, mp: MineWordsParams, own_file: Path, gene
     from zhpipe.mining.corpus_io import batches
     from zhpipe.mining.discover import mine
     from zhpipe.mining.domain import (
+        apply_all,
         domain_terms,
         field_lexicon,
         kept_whole,
+        joined,
         lines_with,
+        neighbour_entropy,
         neighbours,
+        subsumed,
+        term_form,
         word_counts,
     )
     from zhpipe.mining.lexicon_io import read_lexicon_counts, show, write_lexicon
@@ -48,6 +53,9 @@ def run_own_corpus(p: OwnCorpusParams, mp: MineWordsParams, own_file: Path, gene
         t = now
         log.info("%s: %.1f s", step, seconds[step])
 
+    from zhpipe.corpus.raw_text import expand
+
+    general_files = expand(general_files)
     own = [line for _, line in read_lines(own_file, keep_empty=False)]
     own_chars = sum(map(len, own))
     lex = mine(lambda: batches([own_file], mp.batch_chars), mp)
@@ -55,14 +63,33 @@ def run_own_corpus(p: OwnCorpusParams, mp: MineWordsParams, own_file: Path, gene
     lap("mine")
 
     seg = lex.segmenter()
-    target = word_counts(seg.segment_lines(own, restore=False))
+    own_seg, joins = joined(seg.segment_lines(own, restore=False), p.min_term_count,
+                            p.join_share, p.max_term_chars, p.join_rounds)
+    target = word_counts(own_seg)
     background: Counter = Counter()
     general_chars = 0
     for batch in batches(general_files, mp.batch_chars):
         general_chars += sum(map(len, batch))
-        background.update(word_counts(seg.segment_lines(batch, restore=False)))
+        background.update(word_counts(apply_all(ws, joins, p.join_rounds)
+                                      for ws in seg.segment_lines(batch, restore=False)))
     rows = domain_terms(target, background, p.min_term_count, p.alpha)
-    terms = [r for r in rows if r[3] >= p.min_log_ratio][:p.max_terms]
+    ranked = [r for r in rows if r[3] >= p.min_log_ratio]
+    shaped = [r for r in ranked if term_form(r[0])]
+    own_text = "\n".join(own)
+    entropy = neighbour_entropy(own_text, [r[0] for r in shaped])
+    inside = subsumed(own_text, [r[0] for r in shaped],
+                      (w for w, c in target.items() if c >= p.min_term_count))
+    fragment = {r[0] for r in shaped if min(entropy[r[0]]) < p.min_term_entropy} | inside
+    terms = [r for r in shaped if r[0] not in fragment][:p.max_terms]
+    dropped = {"not_term_form": [show(r[0]) for r in ranked if not term_form(r[0])][:20],
+               "fragments": [[show(r[0]), *(round(x, 2) for x in entropy[r[0]]),
+                              r[0] in inside] for r in shaped if r[0] in fragment][:30]}
+    filtered = {"above_ratio": len(ranked), "not_term_form": len(ranked) - len(shaped),
+                "fragments": len(fragment), "inside_longer_terms": len(inside),
+                "joins": len(joins), "join_examples": [show(a) + "+" + show(b) for (a, b), _ in
+                                                       sorted(joins.items(),
+                                                              key=lambda kv: -kv[1])[:20]],
+                "examples": dropped}
     general = read_lexicon_counts(general_lexicon)
     with atomic_write(out / "terms.tsv") as fh:
         fh.write("word\tfield_count\tgeneral_count\tlog_ratio\tin_general_lexicon\n")
@@ -89,7 +116,9 @@ def run_own_corpus(p: OwnCorpusParams, mp: MineWordsParams, own_file: Path, gene
 
         crf = Tagger.load(crf_folder, "seg")
         crf_field = crf.with_words(words)
-        for name, tagger in (("crf", crf), ("crf_field_flags", crf_field)):
+        crf_forced = crf_field.keeping(words)
+        for name, tagger in (("crf", crf), ("crf_field_flags", crf_field),
+                             ("crf_field_constrained", crf_forced)):
             segmenters[name] = (lambda tg: lambda xs: [
                 bmes_to_words(x, tags) for x, tags in zip(xs, tg.tag(xs), strict=True)])(tagger)
     whole, total = {}, 0
@@ -124,6 +153,7 @@ def run_own_corpus(p: OwnCorpusParams, mp: MineWordsParams, own_file: Path, gene
                    general_chars, "general_files": [str(f) for f in general_files]},
         "lexicon": {"words": len(lex), "multi_char_words": lex.stats.get("multi_char_words")},
         "terms": {"count": len(terms), "new": sum(w not in general for w in words),
+                  "filtered": filtered,
                   "top": [{"word": show(w), "field_count": ct, "general_count": cb,
                            "log_ratio": round(s, 3), "in_general_lexicon": w in general}
                           for w, ct, cb, s in terms[:p.report_terms]]},

@@ -4,7 +4,12 @@
 The field's corpus is mined on its own (steps 1-6 of :mod:`zhpipe.mining.discover`); both it
 and a general corpus are then segmented with that lexicon, and each multi-character word is
 ranked by how much more often it occurs in the field than in general text
-(:func:`domain_terms`). The words above a threshold are the field's terms: they join the
+(:func:`domain_terms`). Before the ranking, adjacent pieces that nearly always occur together
+are joined (:func:`join_pairs`: a long term that mining cut in two, 地方性法 + 规案, is one word
+again); only words of Han characters rank (:func:`term_form`: markup, punctuation and numbers
+with units never do), and a word whose neighbours on one side are nearly always the same is a
+fragment of a longer phrase and loses to it (:func:`neighbour_entropy`: 以下罚款, after 元).
+The words above a threshold are the field's terms: they join the
 general lexicon (:func:`field_lexicon`) so that the segmenter keeps them whole, and the CRF
 segmenter reads them as lexicon flags. :func:`kept_whole` measures how often a segmentation
 keeps a term's occurrences as one word (no gold needed).
@@ -13,6 +18,7 @@ keeps a term's occurrences as one word (no gold needed).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
@@ -45,8 +51,144 @@ class OwnCorpusParams(Section):
     vector_epochs: int = Field(default=5, ge=1)
     vector_min_count: int = Field(default=3, ge=1)
     seed: int = 1
-    # the CRF segmenter (train_seg) with and without the terms as flags, in kept_whole
+    # the CRF segmenter (train_seg) with and without the terms as flags, and with its decoding
+    # constrained to keep them whole, in kept_whole
     crf: bool = True
+    # adjacent pieces join into one word when the rarer one occurs this share of its times next
+    # to the other (and the pair at least min_term_count times), up to max_term_chars; rounds:
+    # joins of joins (three pieces take two rounds)
+    join_share: float = Field(default=0.9, gt=0, le=1)
+    max_term_chars: int = Field(default=10, ge=2)
+    join_rounds: int = Field(default=2, ge=0)
+    # a term's neighbour entropy (nats, over the words next to it; a line end or punctuation
+    # counts as a new neighbour each time) must reach this on both sides: below it, the word
+    # is a fragment of a longer phrase
+    min_term_entropy: float = Field(default=0.7, ge=0)
+
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TERM = re.compile(f"^\ue001?[{_HAN}]{{2,}}$")  # Han characters, a Latin/code unit first (5G基站)
+_HAN_CHAR = re.compile(f"[{_HAN}]")
+_NUMERAL = "〇零一二两三四五六七八九十百千万亿"
+# a number in Chinese numerals with a short unit (十日内, 三年以, 处一千元以上), a word ending in
+# a numeral (处二); a phrase: ending in 的, a 本/该 reference (本办法), X和Y (市和区)
+_NOT_TERM = re.compile(f"^第?[{_NUMERAL}]+[^{_NUMERAL}]{{0,2}}$|[{_NUMERAL}]$"
+                       f"|[{_NUMERAL}][元年日月个次条款项章节倍人天届名件台]|[以不][上下内满]$"
+                       "|[的不之]$|^[之次]|^[本该].{2,}$|^.[和与及或].$")
+
+
+def term_form(word: str) -> bool:
+    """Can ``word`` (as the lexicon stores it: number and Latin runs as placeholder units) be a
+    term: at least two Han characters and nothing else but a leading Latin-letter unit. Markup
+    (``##``, ``--``), punctuation, numbers with units (``<NUM>万元``, ``十日内``, ``处一千元以上``,
+    and words ending in a numeral, cut from one: ``处二``) and phrases (``不服的``, ``本办法``,
+    ``市和区``) never are."""
+    return _TERM.match(word) is not None and _NOT_TERM.search(word) is None
+
+
+def join_pairs(segmented: Sequence[Sequence[str]], min_count: int, share: float,
+               max_chars: int) -> dict[tuple[str, str], int]:
+    """Adjacent multi-character words (a, b) that belong together: the pair occurs at least
+    ``min_count`` times and at least ``share`` of the rarer word's occurrences, and a + b is a
+    term-shaped word of at most ``max_chars`` characters. Returns the pairs and their counts."""
+    single: Counter = Counter()
+    pairs: Counter = Counter()
+    for words in segmented:
+        single.update(w for w in words if len(w) > 1)
+        pairs.update((a, b) for a, b in zip(words, words[1:]) if len(a) > 1 and len(b) > 1)
+    return {(a, b): c for (a, b), c in pairs.items()
+            if c >= min_count and c >= share * min(single[a], single[b])
+            and len(a) + len(b) <= max_chars and term_form(a + b)}
+
+
+def apply_joins(words: Sequence[str], joins) -> list[str]:
+    """Join the pairs in ``joins`` left to right (a word joins at most once per call)."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if i + 1 < len(words) and (words[i], words[i + 1]) in joins:
+            out.append(words[i] + words[i + 1])
+            i += 2
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def joined(segmented: Sequence[Sequence[str]], min_count: int, share: float, max_chars: int,
+           rounds: int) -> tuple[list[list[str]], dict[tuple[str, str], int]]:
+    """:func:`join_pairs` and :func:`apply_joins` for ``rounds`` rounds; the segmentation after
+    them and every join made (in order: apply them in this order to other text)."""
+    out = [list(ws) for ws in segmented]
+    made: dict[tuple[str, str], int] = {}
+    for _ in range(rounds):
+        joins = join_pairs(out, min_count, share, max_chars)
+        if not joins:
+            break
+        made.update(joins)
+        out = [apply_joins(ws, joins) for ws in out]
+    return out, made
+
+
+def apply_all(words: Sequence[str], joins: dict[tuple[str, str], int], rounds: int) -> list[str]:
+    """Apply the joins :func:`joined` made to another segmentation (as many rounds)."""
+    out = list(words)
+    for _ in range(rounds):
+        new = apply_joins(out, joins)
+        if len(new) == len(out):
+            break
+        out = new
+    return out
+
+
+def neighbour_entropy(text: str, words: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """Left and right branching entropy (nats) of each of ``words`` over its occurrences in
+    ``text``: the character before and after each; a line edge or a character that is not Han
+    counts as a new neighbour every time (a free boundary)."""
+
+    def h(c: Counter) -> float:
+        n = sum(c.values())
+        return -sum(v / n * math.log(v / n) for v in c.values()) if n else 0.0
+
+    out = {}
+    for w in set(words):
+        sides: tuple[Counter, Counter] = (Counter(), Counter())
+        free = 0
+        start = text.find(w)
+        while start >= 0:
+            end = start + len(w)
+            for side, nb in ((sides[0], text[start - 1] if start else ""),
+                             (sides[1], text[end] if end < len(text) else "")):
+                if not _HAN_CHAR.match(nb):
+                    free += 1
+                    nb = f"free{free}"
+                side[nb] += 1
+            start = text.find(w, start + 1)
+        out[w] = (h(sides[0]), h(sides[1]))
+    return out
+
+
+def subsumed(text: str, words: Sequence[str], longer: Iterable[str],
+             share: float = 0.5) -> set[str]:
+    """The words of ``words`` that occur in ``text`` mostly (at least ``share`` of their
+    occurrences) inside words of ``longer`` (the field's vocabulary): fragments that lose to the
+    words they cut (权人 inside 所有权人, 债权人, ...; 民委员会 inside 村民委员会)."""
+    wanted = set(words)
+    holders: dict[str, list[str]] = {w: [] for w in wanted}
+    for big in set(longer):
+        for i in range(len(big)):
+            for j in range(i + 2, len(big) + 1):
+                if j - i < len(big) and big[i:j] in wanted:
+                    holders[big[i:j]].append(big)
+    out = set()
+    for w in wanted:
+        if not holders[w]:
+            continue
+        freq = text.count(w)
+        inside = sum(text.count(big) * big.count(w) for big in set(holders[w]))
+        if freq and inside >= share * freq:
+            out.add(w)
+    return out
 
 
 def word_counts(segmented: Iterable[Sequence[str]]) -> Counter:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from zhpipe.corpus.raw_text import expand
 from zhpipe.evaluation.segmentation import evaluate_sighan, score_segmentation
 from zhpipe.fsutil import atomic_write, write_json
 from zhpipe.mining.conventions import CONVENTIONS, with_conventions
@@ -25,7 +26,9 @@ def run_mine_words(p: MineWordsParams, counts: Path, inputs: list[str], out: Pat
                    sighan: Path | None = None, dev_file: Path | None = None,
                    plot: Path | None = None, features_inputs: list[str] = ()) -> dict:
     """Mine, write ``out/lexicon.tsv``, ``segmented.txt``, ``curve.json`` (and
-    ``lexicon.features.tsv`` from ``features_inputs``); return the metrics."""
+    ``lexicon.features.tsv`` from ``features_inputs``); return the metrics. Inputs are files or
+    raw_text folders (their parts)."""
+    inputs, features_inputs = expand(inputs), expand(features_inputs)
     t0 = time.perf_counter()
     tables = load_shards(counts)
 

@@ -253,10 +253,12 @@ def count_stream(lines: Iterable[str], max_order: int, batch_chars: int = 4_000_
 
 def run_count(p, shard: int, inputs: list[str], out: Path, params_path: str = "params.yaml"
               ) -> dict:
-    """Stage ``count_ngrams@<shard>``: count the n-grams of every ``len(p.shards)``-th line of
-    ``inputs`` (offset ``shard``) into ``out`` (.npz); returns its metrics."""
+    """Stage ``count_ngrams@<shard>``: count the n-grams of shard ``shard`` of ``len(p.shards)``
+    of ``inputs`` (files, or raw_text folders: their parts) into ``out`` (.npz); returns its
+    metrics."""
     import time
 
+    from zhpipe.corpus.raw_text import expand
     from zhpipe.mining.corpus_io import shard_lines
     from zhpipe.params import ParamsError
 
@@ -264,7 +266,7 @@ def run_count(p, shard: int, inputs: list[str], out: Path, params_path: str = "p
         raise ParamsError(f"{params_path}: count_ngrams.shards must be 0, 1, ..., n-1; got "
                           f"{p.shards}")
     t0 = time.perf_counter()
-    lines = shard_lines(inputs, shard, len(p.shards), p.max_line_chars)
+    lines = shard_lines(expand(inputs), shard, len(p.shards), p.max_line_chars)
     tables, n_lines, chars = count_stream(lines, p.max_order, p.batch_chars)
     save(tables, out, shard=(shard, len(p.shards)))
     seconds = time.perf_counter() - t0

@@ -143,6 +143,7 @@ class Tagger:
         self.lexicon, self.max_len = lexicon, max_len
         self.segmenter, self.segmenter_name = segmenter, segmenter_name
         self.crf = model.get_layer("crf")
+        self.whole: dict[str, list[str]] = {}  # words kept whole (:meth:`keeping`), by first char
 
     def encode(self, pieces: Sequence[str],
                seg_tags: Sequence[Sequence[str]] | None = None) -> list[dict]:
@@ -183,6 +184,8 @@ class Tagger:
                 pieces.append(piece)
                 owner.append(t_i)
         ems = self.emissions(self.encode(pieces))
+        if self.whole:
+            ems = [self._keep_whole(piece, em) for piece, em in zip(pieces, ems, strict=True)]
         trans, start, end = self.crf.numpy_params()
         out: list[list[str]] = [[] for _ in texts]
         # Viterbi in NumPy over padded batches of similar lengths (one step loop per batch,
@@ -219,6 +222,39 @@ class Tagger:
                              "false): extra words cannot be given to it")
         return type(self)(self.model, self.vocab, self.tags, new, self.max_len, self.segmenter,
                           self.segmenter_name)
+
+    def keeping(self, words: Iterable[str]) -> Tagger:
+        """This segmenter with its decoding constrained to keep every occurrence of ``words``
+        whole (a field's terms): where one occurs (leftmost, then longest, first), the Viterbi
+        path must tag it B M... E; the CRF's transitions then put boundaries around it. The
+        model is shared, not copied."""
+        if sorted(self.tags) != ["B", "E", "M", "S"]:
+            raise ValueError("only a segmenter (BMES tags) can keep words whole")
+        out = type(self)(self.model, self.vocab, self.tags, self.lexicon, self.max_len,
+                         self.segmenter, self.segmenter_name)
+        for w in sorted({w for w in words if len(w) > 1}, key=len, reverse=True):
+            out.whole.setdefault(w[0], []).append(w)
+        return out
+
+    def _keep_whole(self, text: str, em: np.ndarray) -> np.ndarray:
+        """Emission scores with every tag but the forced one pushed far down at the positions
+        of the words to keep whole."""
+        em = np.array(em, copy=True)
+        low = em.min() - 1e4
+        b, m, e = (self.tags.index(t) for t in "BME")
+        i = 0
+        while i < len(text):
+            hit = next((w for w in self.whole.get(text[i], ()) if text.startswith(w, i)), None)
+            if hit is None:
+                i += 1
+                continue
+            for j, tag in zip(range(i, i + len(hit)), [b] + [m] * (len(hit) - 2) + [e],
+                              strict=True):
+                keep = em[j, tag]
+                em[j] = low
+                em[j, tag] = keep
+            i += len(hit)
+        return em
 
     def save(self, folder: str | os.PathLike, name: str) -> None:
         from zhpipe.fsutil import atomic_write, write_json
