@@ -14,6 +14,7 @@ def main(argv=None):
     ap.add_argument("--pd1998", type=Path, required=True, help="prepared 1998 corpus folder")
     ap.add_argument("--cmrc", type=Path, required=True, help="prepared CMRC 2017 folder")
     ap.add_argument("--cft", type=Path, help="prepared CFT folder (stories and their items)")
+    ap.add_argument("--raw-text", type=Path, help="the raw_text stage's folder (raw_text_parts)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--metrics", type=Path, required=True)
     ap.add_argument("--params", default="params.yaml")
@@ -22,7 +23,7 @@ def main(argv=None):
     def work(p, run):
         from zhpipe.cloze.items import make_items
 
-        return make_items(p, args.pd1998, args.cmrc, run.out(args.out), args.cft)
+        return make_items(p, args.pd1998, args.cmrc, run.out(args.out), args.cft, args.raw_text)
 
     stagerun.run("cloze_items", work, section="cloze_items", model=ItemsParams, params=args.params,
                  metrics=args.metrics, outs=[args.out])

@@ -97,6 +97,21 @@ def read_tagged(path: str | os.PathLike) -> list[list[Token]]:
         return list(sentences(parse_pos_line(line) for line in fh if line.strip()))
 
 
+def segment_raw(paths: Iterable[str | os.PathLike]) -> list[list[Token]]:
+    """Sentences of raw text files (one paragraph a line), cut into words by jieba's default
+    dictionary (no tags: answers come from outside the most frequent words)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    out: list[list[Token]] = []
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            out += sentences([(w, None) for w in jieba.cut(line.strip()) if w.strip()]
+                             for line in fh if line.strip())
+    return out
+
+
 def read_segmented(path: str | os.PathLike) -> list[list[Token]]:
     """Sentences of a plain segmented file (words separated by spaces, no tags)."""
     with open(path, encoding="utf-8") as fh:
@@ -104,13 +119,19 @@ def read_segmented(path: str | os.PathLike) -> list[list[Token]]:
 
 
 def generate(sents: Sequence[list[Token]], opts: GeneratorOptions, source: str = "corpus",
-             never: Iterable[str] = ()) -> tuple[list[ClozeItem], dict]:
+             never: Iterable[str] = (), max_passages: int | None = None
+             ) -> tuple[list[ClozeItem], dict]:
     """Items and counts (passages, candidate-less query sentences) from consecutive sentences.
     ``never``: words that are never answers (see :func:`non_answer_words`); the reader never
-    picks them, so an item blanking one would teach it nothing."""
+    picks them, so an item blanking one would teach it nothing. ``max_passages``: a seeded
+    sample of the passages, when there are more."""
     freq = Counter(w for s in sents for w, _ in s)
     n = opts.passage_sentences
-    passages = [sents[i:i + n] for i in range(0, len(sents) - n + 1, opts.passage_stride or n)]
+    starts = range(0, len(sents) - n + 1, opts.passage_stride or n)
+    if max_passages is not None and len(starts) > max_passages:
+        pick = np.random.default_rng(opts.seed).choice(len(starts), max_passages, replace=False)
+        starts = [starts[i] for i in sorted(pick.tolist())]
+    passages = [sents[i:i + n] for i in starts]
     return generate_passages(passages, opts, source, never, freq)
 
 

@@ -27,6 +27,7 @@ from zhpipe.cloze.generate import (
     non_answer_words,
     read_segmented,
     read_tagged,
+    segment_raw,
 )
 from zhpipe.cloze.params import ItemsParams
 from zhpipe.corpus.text import CorpusError
@@ -43,13 +44,17 @@ def read_items(folder: Path, name: str):
 
 
 def make_items(p: ItemsParams, pd1998: Path, cmrc: Path, out: Path,
-               cft: Path | None = None) -> dict:
+               cft: Path | None = None, raw_text: Path | None = None) -> dict:
     """Write ``train``/``dev`` ``.doc_query`` + ``.answer``, the non-answer words and
     ``text.txt`` (the training text, one segmented sentence a line) into ``out``.
 
     Every sentence that also stands in a CMRC 2017 validation passage is removed from every
     source first (the validation set is only scored). The dev items (early stopping) are the
-    CFT items of held-out stories (``dev_source: cft``) or held-out generated items."""
+    CFT items of held-out stories (``dev_source: cft``) or held-out generated items.
+
+    ``raw_text``: the raw_text stage's folder; its parts named in ``raw_text_parts`` are cut by
+    jieba, their sentences join the vectors' text and up to ``raw_text_items`` items (a seeded
+    sample) are generated from them."""
     opts = GeneratorOptions(p.passage_sentences, p.items_per_passage, tuple(p.answer_tags),
                             p.min_answer_chars, p.skip_top_words, p.seed, p.passage_stride)
     banned = validation_sentences(cmrc / "cloze.valid.doc_query", cmrc / "cloze.valid.answer")
@@ -68,12 +73,35 @@ def make_items(p: ItemsParams, pd1998: Path, cmrc: Path, out: Path,
         if not Path(path).is_file():
             raise CorpusError(f"params.yaml: cloze_items.corpora: {path}: no such file")
         sources.append((Path(path).stem, clean(Path(path).stem, read_segmented(path))))
+    capped: set[str] = set()
+    if p.raw_text_parts:
+        from zhpipe.corpus.raw_text import parts as raw_parts
+
+        if raw_text is None:
+            raise CorpusError("cloze_items.raw_text_parts needs the raw_text folder "
+                              "(--raw-text data/raw_text)")
+        manifest = {r["part"]: raw_text / r["file"] for r in raw_parts(raw_text)}
+        for part in p.raw_text_parts:
+            if part not in manifest:
+                raise CorpusError(f"params.yaml cloze_items.raw_text_parts: {part!r} is not a "
+                                  f"part of {raw_text} ({', '.join(manifest)}); add it to "
+                                  "raw_text.parts or remove it here")
+            name = f"raw_text:{part}"
+            sources.append((name, clean(name, segment_raw([manifest[part]]))))
+            capped.add(name)
     counts: dict[str, int] = {}
     official = []
     if p.train_source in ("generated", "both"):
         generated = {}
         for name, sents in sources:
-            got, info = generate(sents, opts, name, never=exclude)
+            cap = p.raw_text_items if name in capped else None
+            got, info = generate(sents, opts, name, never=exclude,
+                                 max_passages=None if cap is None else
+                                 -(-2 * cap // opts.items_per_passage))
+            if name in capped and p.raw_text_items is not None and len(got) > p.raw_text_items:
+                pick = np.random.default_rng(p.seed).choice(len(got), p.raw_text_items,
+                                                            replace=False)
+                got = [got[i] for i in sorted(pick)]
             items += got
             generated[name] = {**info, "items": len(got)}
             counts[name] = len(got)

@@ -47,6 +47,23 @@ VECTORS = "vectors.npz"
 INFO = "info.json"  # how the vectors were made (read by train_cloze)
 
 
+def answer_coverage(words: Sequence[str], cmrc: Path) -> dict:
+    """The share of the CMRC 2017 validation answers (and of the distinct ones) that have a
+    vector: the answers are read for this figure only, never for the vectors."""
+    from zhpipe.cloze.data import read_answers
+
+    path = cmrc / "cloze.valid.answer"
+    if not path.exists():
+        return {}
+    answers = list(read_answers(path).values())
+    vocab = set(words)
+    distinct = set(answers)
+    return {"valid_answers_covered": round(100 * sum(a in vocab for a in answers)
+                                           / max(len(answers), 1), 2),
+            "valid_distinct_answers_covered": round(100 * len(distinct & vocab)
+                                                    / max(len(distinct), 1), 2)}
+
+
 def make_vectors(p: VectorsParams, items: Path, cmrc: Path, word2vec: Path | None,
                  out: Path) -> dict:
     """Write ``out/vectors.npz`` (possibly empty: ``source: none``)."""
@@ -79,6 +96,7 @@ def make_vectors(p: VectorsParams, items: Path, cmrc: Path, word2vec: Path | Non
                     seconds=round(time.perf_counter() - t0, 1))
     save_npz(out / VECTORS, words, vectors, np.zeros(len(words), np.int64))
     info["words"] = len(words)
+    info.update(answer_coverage(words, cmrc))
     info["reads_validation_text"] = bool(p.source == "own" and p.from_passages)
     write_json(out / INFO, info)
     return info

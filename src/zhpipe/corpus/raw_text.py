@@ -84,7 +84,7 @@ def _size(path: Path) -> int:
 
 def sliced(path: Path, budget: int | None, total: int) -> Iterator[str]:
     """The lines of ``path``: all of them, or every k-th (spread over the file) up to
-    ``budget`` characters."""
+    ``budget`` characters (a line that would pass it is skipped)."""
     if budget is None or budget >= total:
         yield from _lines(path)
         return
@@ -93,7 +93,7 @@ def sliced(path: Path, budget: int | None, total: int) -> Iterator[str]:
     for i, line in enumerate(_lines(path)):
         if math.floor((i + 1) / every) > math.floor(i / every):
             if taken + len(line) > budget:
-                return
+                continue
             taken += len(line)
             yield line
 

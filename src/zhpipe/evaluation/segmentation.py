@@ -18,7 +18,6 @@ hold the same characters.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
@@ -78,10 +77,15 @@ def score_segmentation(gold: Iterable[Iterable[str]], predicted: Iterable[Iterab
     StreamMismatch when the two character streams differ, naming the first differing position.
     ``by_length`` groups words of length 1, 2, 3, 4 and "5+".
     """
-    g_spans, g_words, g_line = _spans(gold)
-    p_spans, p_words, p_line = _spans(predicted)
+    import numpy as np
+
+    gold, predicted = [list(x) for x in gold], [list(x) for x in predicted]
+    g_words = [w for line in gold for w in line if w]
+    p_words = [w for line in predicted for w in line if w]
     g_text, p_text = "".join(g_words), "".join(p_words)
     if g_text != p_text:
+        g_spans, _, g_line = _spans(gold)
+        p_spans, _, p_line = _spans(predicted)
         i = next((k for k, (a, b) in enumerate(zip(g_text, p_text, strict=False)) if a != b),
                  min(len(g_text), len(p_text)))
         gi = next((k for k, s in enumerate(g_spans) if s[1] > i), len(g_spans) - 1)
@@ -90,23 +94,28 @@ def score_segmentation(gold: Iterable[Iterable[str]], predicted: Iterable[Iterab
             f"the predicted text differs from the gold text at character {i} (gold line "
             f"{g_line[gi] if g_line else '-'}, predicted line {p_line[pi] if p_line else '-'}): "
             f"{g_text[i:i + 10]!r} vs {p_text[i:i + 10]!r}")
-    pset = set(p_spans)
-    correct = [s in pset for s in g_spans]
-    n_correct = sum(correct)
-    precision = _div(n_correct, len(p_spans))
-    recall = _div(n_correct, len(g_spans))
+    # spans as one integer each (start * (N + 1) + end): matching is a sorted-set membership
+    g_len = np.fromiter(map(len, g_words), dtype=np.int64, count=len(g_words))
+    p_len = np.fromiter(map(len, p_words), dtype=np.int64, count=len(p_words))
+    base = len(g_text) + 1
+    g_end, p_end = np.cumsum(g_len), np.cumsum(p_len)
+    correct = np.isin((g_end - g_len) * base + g_end, (p_end - p_len) * base + p_end)
+    n_correct = int(correct.sum())
+    precision = _div(n_correct, len(p_words))
+    recall = _div(n_correct, len(g_words))
 
-    def bucket(w: str) -> str:
-        return str(len(w)) if len(w) < 5 else "5+"
-
-    gold_len = Counter(bucket(w) for w in g_words)
-    pred_len = Counter(bucket(w) for w in p_words)
-    hit_len = Counter(bucket(w) for w, c in zip(g_words, correct, strict=True) if c)
+    names = ["1", "2", "3", "4", "5+"]
+    g_b, p_b = np.minimum(g_len, 5) - 1, np.minimum(p_len, 5) - 1
+    gold_len = np.bincount(g_b, minlength=5)
+    pred_len = np.bincount(p_b, minlength=5)
+    hit_len = np.bincount(g_b[correct], minlength=5)
     by_length = {}
-    for b in sorted(set(gold_len) | set(pred_len)):
-        p, r = _div(hit_len[b], pred_len[b]), _div(hit_len[b], gold_len[b])
-        by_length[b] = {"gold": gold_len[b], "predicted": pred_len[b], "correct": hit_len[b],
-                        "precision": p, "recall": r, "f1": _f1(p, r)}
+    for b in range(5):
+        if gold_len[b] or pred_len[b]:
+            p, r = _div(int(hit_len[b]), int(pred_len[b])), _div(int(hit_len[b]), int(gold_len[b]))
+            by_length[names[b]] = {"gold": int(gold_len[b]), "predicted": int(pred_len[b]),
+                                   "correct": int(hit_len[b]), "precision": p, "recall": r,
+                                   "f1": _f1(p, r)}
     oov_recall = iv_recall = oov_rate = None
     if oov is not None:
         oov = list(oov)
@@ -115,13 +124,13 @@ def score_segmentation(gold: Iterable[Iterable[str]], predicted: Iterable[Iterab
     elif vocabulary is not None:
         oov = [w not in vocabulary for w in g_words]
     if oov is not None:
-        n_oov = sum(oov)
+        marks = np.asarray(oov, dtype=bool)
+        n_oov = int(marks.sum())
         oov_rate = _div(n_oov, len(g_words))
-        oov_recall = _div(sum(c for c, o in zip(correct, oov, strict=True) if o), n_oov)
-        iv_recall = _div(sum(c for c, o in zip(correct, oov, strict=True) if not o),
-                         len(g_words) - n_oov)
+        oov_recall = _div(int((correct & marks).sum()), n_oov)
+        iv_recall = _div(int((correct & ~marks).sum()), len(g_words) - n_oov)
     return SegmentationScore(precision, recall, _f1(precision, recall), oov_recall, iv_recall,
-                             oov_rate, len(g_spans), len(p_spans), n_correct, by_length)
+                             oov_rate, len(g_words), len(p_words), n_correct, by_length)
 
 
 def read_oov_marks(path) -> list[bool] | None:

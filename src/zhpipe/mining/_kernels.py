@@ -111,3 +111,107 @@ if njit is not None:
 
 else:
     span_posteriors = None
+
+
+# ----------------------------------------------------------------------------------------------
+# Lexicon look-ups in compiled code: one open-addressing hash table of (key, length) -> word
+# index, with the keys of :class:`zhpipe.mining.segmenter.Keyer` (symbols packed into 64 bits
+# when they fit, else a multiplicative hash), and the unigram Viterbi fused with the look-ups.
+
+_MUL = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _slot(key, k, shift):
+    return ((key + np.uint64(k)) * _MUL) >> shift
+
+
+def _window_key(dense, start, k, bits, packed):
+    key = np.uint64(0)
+    if packed:
+        for j in range(start, start + k):
+            key = (key << bits) | np.uint64(dense[j])
+    else:
+        for j in range(start, start + k):
+            key = (key ^ np.uint64(dense[j])) * _MUL
+    return key
+
+
+if njit is not None:
+    _slot = njit(cache=True, inline="always")(_slot)
+    _window_key = njit(cache=True, inline="always")(_window_key)
+
+    @njit(cache=True, nogil=True)
+    def build_table(keys, lengths, log_size):  # pragma: no cover - compiled
+        """The hash table of word keys (``keys[i]`` of a word of ``lengths[i]`` symbols):
+        ``(slot_key, slot_len, slot_word)``, ``slot_len`` 0 where empty. A word whose (key,
+        length) is already in the table keeps the first index."""
+        size = 1 << log_size
+        shift = np.uint64(64 - log_size)
+        slot_key = np.zeros(size, np.uint64)
+        slot_len = np.zeros(size, np.int64)
+        slot_word = np.full(size, -1, np.int64)
+        mask = np.uint64(size - 1)
+        for i in range(len(keys)):
+            s = _slot(keys[i], lengths[i], shift)
+            while slot_len[s] != 0 and not (slot_key[s] == keys[i] and slot_len[s] == lengths[i]):
+                s = (s + np.uint64(1)) & mask
+            if slot_len[s] == 0:
+                slot_key[s] = keys[i]
+                slot_len[s] = lengths[i]
+                slot_word[s] = i
+        return slot_key, slot_len, slot_word
+
+    @njit(cache=True, nogil=True)
+    def viterbi_words(dense, max_len, bits, packed_upto, slot_key, slot_len, slot_word,
+                      word_logp, char_logp):  # pragma: no cover - compiled
+        """The unigram Viterbi of :func:`viterbi_starts` with the word look-ups inside: for
+        every position, each window of 2..max_len symbols ending there (within its run) is
+        looked up in the hash table. Returns ``(starts, word)``: where a word starts, and the
+        index of the multi-character word starting there (-1: a single character)."""
+        n = len(dense)
+        log_size = 0
+        while (1 << log_size) < len(slot_len):
+            log_size += 1
+        shift = np.uint64(64 - log_size)
+        mask = np.uint64(len(slot_len) - 1)
+        bits_u = np.uint64(bits)
+        best = np.zeros(n + 1)
+        back = np.ones(n, dtype=np.int64)
+        wid = np.full(n, -1, dtype=np.int64)
+        starts = np.zeros(n, dtype=np.bool_)
+        word = np.full(n, -1, dtype=np.int64)
+        run_start = 0
+        for i in range(n):
+            if dense[i] == 0:
+                run_start = i + 1
+                best[i + 1] = 0.0
+                continue
+            b = best[i] + char_logp[dense[i]]
+            arg = 1
+            w = -1
+            for k in range(2, min(max_len, i - run_start + 1) + 1):
+                key = _window_key(dense, i - k + 1, k, bits_u, k <= packed_upto)
+                s = _slot(key, k, shift)
+                while slot_len[s] != 0:
+                    if slot_key[s] == key and slot_len[s] == k:
+                        cand = best[i - k + 1] + word_logp[slot_word[s]]
+                        if cand > b:
+                            b = cand
+                            arg = k
+                            w = slot_word[s]
+                        break
+                    s = (s + np.uint64(1)) & mask
+            best[i + 1] = b
+            back[i] = arg
+            wid[i] = w
+            if i + 1 == n or dense[i + 1] == 0:
+                j = i
+                while j >= run_start:
+                    s0 = j - back[j] + 1
+                    starts[s0] = True
+                    word[s0] = wid[j]
+                    j = s0 - 1
+        return starts, word
+
+else:
+    build_table = viterbi_words = None

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from zhpipe.mining._kernels import viterbi_starts
+from zhpipe.mining._kernels import build_table, viterbi_starts, viterbi_words
 from zhpipe.mining.ngrams import _ALNUM, DIGITS, LATIN, _alnum, _word_table, window_has_cut
 
 _MAXCP = 0x110000
@@ -112,6 +112,7 @@ class UnigramSegmenter:
         self.table_words: dict[int, list[str]] = {}
         # single characters: a direct look-up by dense id
         self.char_logp = np.full(len(alphabet) + 2, self.unk_logprob)
+        hashed: list[tuple] = []
         for k in range(1, self.max_len + 1):
             idx = np.flatnonzero(lengths == k)
             if len(idx) == 0:
@@ -121,9 +122,20 @@ class UnigramSegmenter:
             if k == 1:
                 self.char_logp[rows[:, 0]] = logprobs[idx]
                 continue
-            self.tables[k] = (KeyTable(self.keyer.rows(rows)), logprobs[idx])
+            keys = self.keyer.rows(rows)
+            self.tables[k] = (KeyTable(keys), logprobs[idx])
             self.table_words[k] = chosen
+            hashed.append((keys, k, logprobs[idx], chosen))
         self.words, self.logprobs = words, logprobs
+        self._hash = None
+        if build_table is not None:  # the compiled path: one hash table of every multi-char word
+            self.flat_words = [w for *_, ws in hashed for w in ws]
+            keys = np.concatenate([h[0] for h in hashed]) if hashed else np.zeros(0, np.uint64)
+            lens = np.concatenate([np.full(len(h[0]), h[1], np.int64) for h in hashed]) \
+                if hashed else np.zeros(0, np.int64)
+            self.flat_logp = np.concatenate([h[2] for h in hashed]) if hashed else np.zeros(0)
+            log_size = max(4, int(2 * len(keys) + 1).bit_length())
+            self._hash = build_table(keys, lens, log_size)
 
     @classmethod
     def from_counts(cls, counts: dict[str, float], max_word_len: int | None = None,
@@ -187,6 +199,8 @@ class UnigramSegmenter:
 
         Uses the compiled kernel when numba is there (``compiled``), else the NumPy loop.
         """
+        if compiled and self._hash is not None and len(dense):
+            return self._viterbi(dense)[0]
         if compiled and viterbi_starts is not None and len(dense):
             matrix = self._score_matrix(dense)
             matrix[0, dense == 0] = np.nan
@@ -239,10 +253,36 @@ class UnigramSegmenter:
     def viterbi_counts(self, dense: np.ndarray, codes: np.ndarray) -> Counter:
         """Counts of the words of the best segmentation of an encoded corpus (``codes``:
         :func:`zhpipe.mining.ngrams.encode`, ``dense`` their ids here with cuts 0)."""
+        if self._hash is not None:
+            return self._compiled_counts(dense, codes)
         starts = np.flatnonzero(self.word_starts(dense))
         bounds = np.sort(np.r_[starts, np.flatnonzero(dense == 0), len(dense)])
         ends = bounds[np.searchsorted(bounds, starts, side="right")]
         return count_spans(codes, dense, starts, ends - starts, self.keyer)
+
+    def _viterbi(self, dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The compiled Viterbi with its look-ups (:func:`zhpipe.mining._kernels.viterbi_words`):
+        where words start, and the multi-character word (index in ``flat_words``) starting there."""
+        packed_upto = 64 // self.keyer.bits
+        return viterbi_words(np.ascontiguousarray(dense, dtype=np.int64), self.max_len,
+                             self.keyer.bits, packed_upto, *self._hash, self.flat_logp,
+                             self.char_logp)
+
+    def _compiled_counts(self, dense: np.ndarray, codes: np.ndarray) -> Counter:
+        """:meth:`viterbi_counts` from the compiled path: word indices counted by bincount,
+        single characters by their code points."""
+        starts, word = self._viterbi(dense)
+        multi = word[starts]
+        multi = multi[multi >= 0]
+        out: Counter = Counter()
+        if len(multi):
+            per_word = np.bincount(multi, minlength=len(self.flat_words))
+            out.update({self.flat_words[j]: int(per_word[j]) for j in
+                        np.flatnonzero(per_word).tolist()})
+        single = starts & (word < 0) & (dense != 0)
+        cps, n = np.unique(codes[single], return_counts=True)
+        out.update(dict(zip(map(chr, cps.tolist()), n.tolist(), strict=True)))
+        return out
 
     # ------------------------------------------------------------------------- text
     def encode_text(self, text: str) -> np.ndarray:

@@ -51,6 +51,13 @@ def test_pairs_are_split_by_date_with_summaries_round_ups_and_repeats_dropped(tm
     assert counts["summary"] == counts["round_up"] == 10 and counts["series_tags_removed"] > 0
     assert counts["items"] == 80
     assert counts["repeated_headline"] == 80 - 20 - len(heads) - counts["short_text"]
+    # raw.txt: the full text of the training period's items, round-ups and repeats included,
+    # each distinct text once, never a dev or test text nor a programme summary
+    raw = (out / "raw.txt").read_text(encoding="utf-8").splitlines()
+    assert len(raw) == len(set(raw)) == by["raw.txt"]["sentences"] > len(split["train"][0])
+    texts = {t for pairs, _ in split.values() for _, t in pairs}
+    assert {t for t in texts if t in raw} == {t for _, t in split["train"][0]}
+    assert not any("央视网" in line or "<p>" in line for line in raw)
 
 
 def test_a_broken_day_file_is_named(tmp_path):

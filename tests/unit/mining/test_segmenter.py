@@ -98,3 +98,39 @@ def test_expected_counts_by_forward_backward():
     assert counts["甲乙"] == pytest.approx(2 * 0.5 / z)
     assert counts["甲"] == pytest.approx(2 * (1 / 16) / z)
     assert counts["乙"] == pytest.approx(2 * (1 / 16) / z)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_counts_match_the_numpy_path(seed):
+    """The fused kernel (hash look-ups inside the Viterbi) counts exactly what the NumPy
+    look-ups and span counting count, unknown characters and number units included."""
+    from zhpipe.mining.ngrams import encode
+
+    rng = random.Random(seed)
+    chars = "甲乙丙丁戊己庚辛壬癸"
+    counts = {"".join(rng.choice(chars[:7]) for _ in range(rng.randint(1, 6))): rng.randint(1, 50)
+              for _ in range(60)}
+    counts.update({"\ue000年": 7, **{c: 3 for c in chars[:8]}})
+    seg = UnigramSegmenter.from_counts(counts, max_word_len=5)
+    if seg._hash is None:
+        pytest.skip("numba is not installed")
+    lines = ["".join(rng.choice(chars + "，12") for _ in range(rng.randint(0, 40)))
+             for _ in range(300)]
+    codes = encode(lines)
+    dense = seg.dense_codes(codes)
+    fast = seg.viterbi_counts(dense, codes)
+    table, seg._hash = seg._hash, None
+    slow = seg.viterbi_counts(dense, codes)
+    def known(c):
+        return {w: n for w, n in c.items() if w not in "壬癸"}
+
+    assert known(fast) == known(slow) and any(len(w) > 1 for w in fast)
+    assert fast["壬"] + fast["癸"] == sum(n for w, n in slow.items() if w in "壬癸")
+    seg._hash = table
+    fast_lines = seg.segment_lines(lines)
+    seg._hash = None
+    assert fast_lines == seg.segment_lines(lines)
+    seg._hash = table
+    # characters outside the lexicon are counted one by one (the NumPy path lumps them)
+    unknown = np.isin(codes, [ord("壬"), ord("癸")])
+    assert fast["壬"] + fast["癸"] == unknown.sum() and fast["壬"] == (codes == ord("壬")).sum()
