@@ -28,7 +28,7 @@ def main(argv=None):
         from zhpipe.mining.mine_words import run_mine_words
 
         return run_mine_words(p, args.counts, args.inputs, run.out(args.out), args.sighan,
-                              args.dev, args.plot, args.features_inputs)
+                              args.dev, args.plot, args.features_inputs, stagerun.threads())
 
     stagerun.run("mine_words", work, section="mine_words", model=MineWordsParams,
                  params=args.params, metrics=args.metrics, outs=[args.out],

@@ -142,38 +142,40 @@ if njit is not None:
 
     @njit(cache=True, nogil=True)
     def build_table(keys, lengths, log_size):  # pragma: no cover - compiled
-        """The hash table of word keys (``keys[i]`` of a word of ``lengths[i]`` symbols):
-        ``(slot_key, slot_len, slot_word)``, ``slot_len`` 0 where empty. A word whose (key,
-        length) is already in the table keeps the first index."""
+        """The hash table of word keys (``keys[i]`` of a word of ``lengths[i]`` symbols), one
+        row of two words per slot so that a probe reads one cache line: ``[key, length << 40 |
+        word index]``, 0 in the second column where empty. A word whose (key, length) is already
+        in the table keeps the first index."""
         size = 1 << log_size
         shift = np.uint64(64 - log_size)
-        slot_key = np.zeros(size, np.uint64)
-        slot_len = np.zeros(size, np.int64)
-        slot_word = np.full(size, -1, np.int64)
+        table = np.zeros((size, 2), np.uint64)
         mask = np.uint64(size - 1)
         for i in range(len(keys)):
             s = _slot(keys[i], lengths[i], shift)
-            while slot_len[s] != 0 and not (slot_key[s] == keys[i] and slot_len[s] == lengths[i]):
+            tag = np.uint64(lengths[i]) << np.uint64(40)
+            while table[s, 1] != 0 and not (table[s, 0] == keys[i]
+                                            and (table[s, 1] >> np.uint64(40)) == lengths[i]):
                 s = (s + np.uint64(1)) & mask
-            if slot_len[s] == 0:
-                slot_key[s] = keys[i]
-                slot_len[s] = lengths[i]
-                slot_word[s] = i
-        return slot_key, slot_len, slot_word
+            if table[s, 1] == 0:
+                table[s, 0] = keys[i]
+                table[s, 1] = tag | np.uint64(i)
+        return table
 
     @njit(cache=True, nogil=True)
-    def viterbi_words(dense, max_len, bits, packed_upto, slot_key, slot_len, slot_word,
-                      word_logp, char_logp):  # pragma: no cover - compiled
+    def viterbi_words(dense, max_len, bits, packed_upto, table, word_logp,
+                      char_logp):  # pragma: no cover - compiled
         """The unigram Viterbi of :func:`viterbi_starts` with the word look-ups inside: for
         every position, each window of 2..max_len symbols ending there (within its run) is
         looked up in the hash table. Returns ``(starts, word)``: where a word starts, and the
         index of the multi-character word starting there (-1: a single character)."""
         n = len(dense)
+        size = table.shape[0]
         log_size = 0
-        while (1 << log_size) < len(slot_len):
+        while (1 << log_size) < size:
             log_size += 1
         shift = np.uint64(64 - log_size)
-        mask = np.uint64(len(slot_len) - 1)
+        mask = np.uint64(size - 1)
+        low = np.uint64((1 << 40) - 1)
         bits_u = np.uint64(bits)
         best = np.zeros(n + 1)
         back = np.ones(n, dtype=np.int64)
@@ -191,14 +193,16 @@ if njit is not None:
             w = -1
             for k in range(2, min(max_len, i - run_start + 1) + 1):
                 key = _window_key(dense, i - k + 1, k, bits_u, k <= packed_upto)
+                tag = np.uint64(k) << np.uint64(40)
                 s = _slot(key, k, shift)
-                while slot_len[s] != 0:
-                    if slot_key[s] == key and slot_len[s] == k:
-                        cand = best[i - k + 1] + word_logp[slot_word[s]]
+                while table[s, 1] != 0:
+                    if table[s, 0] == key and (table[s, 1] & ~low) == tag:
+                        j = np.int64(table[s, 1] & low)
+                        cand = best[i - k + 1] + word_logp[j]
                         if cand > b:
                             b = cand
                             arg = k
-                            w = slot_word[s]
+                            w = j
                         break
                     s = (s + np.uint64(1)) & mask
             best[i + 1] = b

@@ -179,6 +179,17 @@ def merge(tables: Iterable[Table]) -> Table:
     return Table(order, uniq, counts)
 
 
+def subtract(table: Table, part: Table) -> Table:
+    """``table`` less the counts of ``part`` (text counted inside it): rows left at zero go. A
+    row that would go negative (an n-gram that straddled a shard cut in ``table``'s counting)
+    goes too."""
+    grams = np.concatenate([table.grams, part.grams])
+    weights = np.concatenate([table.counts, -part.counts])
+    uniq, counts = _unique_rows(grams, weights)
+    keep = counts > 0
+    return Table(table.order, uniq[keep], counts[keep])
+
+
 def save(tables: dict[int, Table], path, shard: tuple[int, int] | None = None) -> None:
     """Write tables to an ``.npz`` (no pickle): ``grams_<n>``, ``counts_<n>`` and, for a shard,
     ``shard`` = (index, of)."""

@@ -265,7 +265,7 @@ class UnigramSegmenter:
         where words start, and the multi-character word (index in ``flat_words``) starting there."""
         packed_upto = 64 // self.keyer.bits
         return viterbi_words(np.ascontiguousarray(dense, dtype=np.int64), self.max_len,
-                             self.keyer.bits, packed_upto, *self._hash, self.flat_logp,
+                             self.keyer.bits, packed_upto, self._hash, self.flat_logp,
                              self.char_logp)
 
     def _compiled_counts(self, dense: np.ndarray, codes: np.ndarray) -> Counter:
