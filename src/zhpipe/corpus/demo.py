@@ -16,6 +16,11 @@ import random
 PLANTED = ("变压器", "断路器", "继电保护", "输电线路", "绝缘子", "隔离开关", "避雷器", "电容器",
            "互感器", "配电柜", "接地网", "母线槽")
 
+#: Long terms (eight characters) and the Markdown a real document carries, for
+#: ``field_document``: the term ranking must keep the long ones whole and never rank the markup.
+PLANTED_LONG = ("特高压换流变压器", "变电站巡检机器人", "分布式光伏逆变器")
+_MARKUP = ("## 1.", "---", "### 2.3", "| -- | -- |", "**", "--", "```")
+
 _GENERAL_NOUNS = ("桌子", "电脑", "汽车", "房屋", "书架", "窗户", "衣服", "电话", "椅子", "自行车",
                   "冰箱", "门锁")
 _TEAMS = ("运维班组", "检修人员", "值班员", "技术人员", "巡视小组", "工作负责人")
@@ -49,6 +54,18 @@ def _lines(n: int, seed: int, nouns: tuple[str, ...]) -> list[str]:
 def field_lines(n: int = 3000, seed: int = 7) -> list[str]:
     """``n`` sentences of the made-up field (the planted terms in the term slots)."""
     return _lines(n, seed, PLANTED)
+
+
+def field_document(n: int = 3000, seed: int = 7) -> list[str]:
+    """``field_lines`` with the long terms in the term slots too, and a Markdown heading, rule
+    or table row every tenth line: a field's text as documents bring it."""
+    rng = random.Random(seed + 1)
+    out = []
+    for i, line in enumerate(_lines(n, seed, PLANTED + PLANTED_LONG)):
+        if i % 10 == 0:
+            out.append(rng.choice(_MARKUP))
+        out.append(line)
+    return out
 
 
 def general_lines(n: int = 3000, seed: int = 8) -> list[str]:

@@ -28,17 +28,11 @@ def run_own_corpus(p: OwnCorpusParams, mp: MineWordsParams, own_file: Path, gene
     from zhpipe.mining.corpus_io import batches
     from zhpipe.mining.discover import mine
     from zhpipe.mining.domain import (
-        apply_all,
-        domain_terms,
         field_lexicon,
+        field_terms,
         kept_whole,
-        joined,
         lines_with,
-        neighbour_entropy,
         neighbours,
-        subsumed,
-        term_form,
-        word_counts,
     )
     from zhpipe.mining.lexicon_io import read_lexicon_counts, show, write_lexicon
     from zhpipe.mining.segmenter import UnigramSegmenter
@@ -63,33 +57,15 @@ def run_own_corpus(p: OwnCorpusParams, mp: MineWordsParams, own_file: Path, gene
     lap("mine")
 
     seg = lex.segmenter()
-    own_seg, joins = joined(seg.segment_lines(own, restore=False), p.min_term_count,
-                            p.join_share, p.max_term_chars, p.join_rounds)
-    target = word_counts(own_seg)
-    background: Counter = Counter()
     general_chars = 0
-    for batch in batches(general_files, mp.batch_chars):
-        general_chars += sum(map(len, batch))
-        background.update(word_counts(apply_all(ws, joins, p.join_rounds)
-                                      for ws in seg.segment_lines(batch, restore=False)))
-    rows = domain_terms(target, background, p.min_term_count, p.alpha)
-    ranked = [r for r in rows if r[3] >= p.min_log_ratio]
-    shaped = [r for r in ranked if term_form(r[0])]
-    own_text = "\n".join(own)
-    entropy = neighbour_entropy(own_text, [r[0] for r in shaped])
-    inside = subsumed(own_text, [r[0] for r in shaped],
-                      (w for w, c in target.items() if c >= p.min_term_count))
-    fragment = {r[0] for r in shaped if min(entropy[r[0]]) < p.min_term_entropy} | inside
-    terms = [r for r in shaped if r[0] not in fragment][:p.max_terms]
-    dropped = {"not_term_form": [show(r[0]) for r in ranked if not term_form(r[0])][:20],
-               "fragments": [[show(r[0]), *(round(x, 2) for x in entropy[r[0]]),
-                              r[0] in inside] for r in shaped if r[0] in fragment][:30]}
-    filtered = {"above_ratio": len(ranked), "not_term_form": len(ranked) - len(shaped),
-                "fragments": len(fragment), "inside_longer_terms": len(inside),
-                "joins": len(joins), "join_examples": [show(a) + "+" + show(b) for (a, b), _ in
-                                                       sorted(joins.items(),
-                                                              key=lambda kv: -kv[1])[:20]],
-                "examples": dropped}
+
+    def general_batches():
+        nonlocal general_chars
+        for batch in batches(general_files, mp.batch_chars):
+            general_chars += sum(map(len, batch))
+            yield batch
+
+    terms, target, filtered = field_terms(own, seg, general_batches(), p)
     general = read_lexicon_counts(general_lexicon)
     with atomic_write(out / "terms.tsv") as fh:
         fh.write("word\tfield_count\tgeneral_count\tlog_ratio\tin_general_lexicon\n")

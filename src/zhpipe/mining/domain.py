@@ -95,7 +95,8 @@ def join_pairs(segmented: Sequence[Sequence[str]], min_count: int, share: float,
     pairs: Counter = Counter()
     for words in segmented:
         single.update(w for w in words if len(w) > 1)
-        pairs.update((a, b) for a, b in zip(words, words[1:]) if len(a) > 1 and len(b) > 1)
+        pairs.update((a, b) for a, b in zip(words, words[1:], strict=False)
+                     if len(a) > 1 and len(b) > 1)
     return {(a, b): c for (a, b), c in pairs.items()
             if c >= min_count and c >= share * min(single[a], single[b])
             and len(a) + len(b) <= max_chars and term_form(a + b)}
@@ -169,7 +170,7 @@ def neighbour_entropy(text: str, words: Iterable[str]) -> dict[str, tuple[float,
 
 
 def subsumed(text: str, words: Sequence[str], longer: Iterable[str],
-             share: float = 0.5) -> set[str]:
+             share: float = 0.8) -> set[str]:
     """The words of ``words`` that occur in ``text`` mostly (at least ``share`` of their
     occurrences) inside words of ``longer`` (the field's vocabulary): fragments that lose to the
     words they cut (权人 inside 所有权人, 债权人, ...; 民委员会 inside 村民委员会)."""
@@ -229,6 +230,43 @@ def field_lexicon(general: dict[str, float], terms: Iterable[str], field_counts:
     for t in terms:
         out[t] = max(out.get(t, 0.0), field_counts[t] * scale, 1.0)
     return out
+
+
+def field_terms(own: Sequence[str], seg, general: Iterable[Sequence[str]], p: OwnCorpusParams
+                ) -> tuple[list[tuple], Counter, dict]:
+    """The field's terms: ``own`` (its raw lines) and the ``general`` text (batches of raw
+    lines) cut by the field's lexicon segmenter ``seg``, co-occurring pieces joined, words
+    ranked by :func:`domain_terms`, then kept when term-shaped (:func:`term_form`) and not a
+    fragment (both neighbour entropies at least ``min_term_entropy``, and not mostly inside a
+    longer word of the field). Returns the rows ``(word, field count, general count, log
+    ratio)``, best first, the field's word counts and what the filters did (for the metrics)."""
+    from zhpipe.mining.lexicon_io import show
+
+    own_seg, joins = joined(seg.segment_lines(own, restore=False), p.min_term_count,
+                            p.join_share, p.max_term_chars, p.join_rounds)
+    target = word_counts(own_seg)
+    background: Counter = Counter()
+    for batch in general:
+        background.update(word_counts(apply_all(ws, joins, p.join_rounds)
+                                      for ws in seg.segment_lines(batch, restore=False)))
+    ranked = [r for r in domain_terms(target, background, p.min_term_count, p.alpha)
+              if r[3] >= p.min_log_ratio]
+    shaped = [r for r in ranked if term_form(r[0])]
+    own_text = "\n".join(own)
+    entropy = neighbour_entropy(own_text, [r[0] for r in shaped])
+    inside = subsumed(own_text, [r[0] for r in shaped],
+                      (w for w, c in target.items() if c >= p.min_term_count))
+    fragment = {r[0] for r in shaped if min(entropy[r[0]]) < p.min_term_entropy} | inside
+    terms = [r for r in shaped if r[0] not in fragment][:p.max_terms]
+    filtered = {
+        "above_ratio": len(ranked), "not_term_form": len(ranked) - len(shaped),
+        "fragments": len(fragment), "inside_longer_words": len(inside), "joins": len(joins),
+        "join_examples": [show(a) + "+" + show(b) for (a, b), _ in
+                          sorted(joins.items(), key=lambda kv: -kv[1])[:20]],
+        "examples": {"not_term_form": [show(r[0]) for r in ranked if not term_form(r[0])][:20],
+                     "fragments": [[show(r[0]), *(round(x, 2) for x in entropy[r[0]]),
+                                    r[0] in inside] for r in shaped if r[0] in fragment][:30]}}
+    return terms, target, filtered
 
 
 def kept_whole(segment: Callable[[list[str]], list[list[str]]], lines: Sequence[str],

@@ -23,6 +23,7 @@ from zhpipe.cloze.generate import GeneratorOptions, generate, parse_pos_line, re
 from zhpipe.cloze.model import attention_sum_loss, build_reader
 from zhpipe.cloze.reader import Reader, pick
 from zhpipe.cloze.train import train_reader
+from zhpipe.corpus.text import CorpusError
 from zhpipe.cloze.vocab import WordVocab
 
 DOC_QUERY = """1 ||| 小 猴 在 树 上 玩 。
@@ -422,13 +423,24 @@ def test_the_three_cloze_stages_chain_in_process(tmp_path):
     cmrc = _cmrc(tmp_path)
     items = tmp_path / "items"
     items.mkdir()
+    from zhpipe.corpus.raw_text import RawTextParams, build
+
+    news = tmp_path / "prepared" / "xwlb"
+    news.mkdir(parents=True)
+    animals = ["老虎", "熊猫", "大象", "骆驼", "孔雀"]
+    (news / "raw.txt").write_text("".join(
+        f"动物园里的{a}今天很健康。饲养员每天给{a}送来食物。游客们都来看{b}。\n"
+        for a in animals for b in animals), encoding="utf-8")
+    raw_text = tmp_path / "raw_text"
+    build(RawTextParams(parts={"xwlb": None}), tmp_path / "prepared", raw_text)
     m = make_items(_stage_params("cloze_items", passage_sentences=4, passage_stride=None,
-                                 dev_items=2, skip_top_words=0, cft_items_per_story=2),
-                   pd, cmrc, items, _cft(tmp_path))
+                                 dev_items=2, skip_top_words=0, cft_items_per_story=2,
+                                 raw_text_parts=["xwlb"], raw_text_items=5),
+                   pd, cmrc, items, _cft(tmp_path), raw_text)
     assert m["train_items"] > 0 and m["dev_items"] >= 2
     by_source = m["items_by_source"]
     assert by_source["pd1998"] > 0 and by_source["cft_items"] > 0
-    assert by_source["cft_generated"] > 0
+    assert by_source["cft_generated"] > 0 and by_source["raw_text:xwlb"] == 5  # capped
     assert sum(by_source.values()) == m["train_items"]
     train, dev = read_items(items, "train"), read_items(items, "dev")
     assert len(train) == m["train_items"] and all(it.answer in it.tokens for it in train)
@@ -441,7 +453,12 @@ def test_the_three_cloze_stages_chain_in_process(tmp_path):
                         cmrc, None, vec)
     words, vectors, _ = load_npz(vec / VECTORS)
     assert info["words"] == len(words) > 0 and vectors.shape == (len(words), 8)
-    assert "老虎" not in words and not info["reads_validation_text"]  # no validation text
+    assert not info["reads_validation_text"]  # no validation text
+    # 老虎 (a validation answer) has a vector from the news part, never from the passages
+    assert "老虎" in words and info["valid_answers_covered"] == 100.0
+    with pytest.raises(CorpusError, match="raw_text_parts: 'zhwiki' is not a part"):
+        make_items(_stage_params("cloze_items", raw_text_parts=["zhwiki"]), pd, cmrc,
+                   tmp_path / "x", tmp_path / "cft", raw_text)
     out = tmp_path / "reader"
     got = train_and_score(_stage_params("train_cloze", units=8, dilations=[1], max_doc=64,
                                         story_epochs=1),
@@ -459,7 +476,7 @@ def test_the_three_cloze_stages_chain_in_process(tmp_path):
     # transductive vectors: learnt from the validation passages too, and labelled so
     info = make_vectors(_stage_params("cloze_vectors", dim=8, min_count=1, epochs=1,
                                       from_passages=True), items, cmrc, None, vec)
-    assert "老虎" in load_npz(vec / VECTORS)[0] and info["reads_validation_text"]
+    assert set(load_npz(vec / VECTORS)[0]) > set(words) and info["reads_validation_text"]
     got = train_and_score(_stage_params("train_cloze", units=8, dilations=[1], max_doc=64,
                                         ensemble=2), items, vec / VECTORS, cmrc, out)
     assert got["cmrc2017"]["valid"]["reads_validation_text"] and got["reads_validation_text"]

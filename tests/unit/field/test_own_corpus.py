@@ -9,11 +9,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from zhpipe.corpus.demo import PLANTED, field_lines, general_lines
+from zhpipe.corpus.demo import PLANTED, PLANTED_LONG, field_document, field_lines, general_lines
 from zhpipe.corpus.local import LocalDataset, ingest, resolve
 from zhpipe.corpus.text import CorpusError
 from zhpipe.mining.discover import mine
-from zhpipe.mining.domain import domain_terms, field_lexicon, kept_whole, word_counts
+from zhpipe.mining.domain import (
+    OwnCorpusParams,
+    domain_terms,
+    field_lexicon,
+    field_terms,
+    joined,
+    kept_whole,
+    neighbour_entropy,
+    subsumed,
+    term_form,
+    word_counts,
+)
 from zhpipe.mining.params import MiningParams
 from zhpipe.mining.segmenter import UnigramSegmenter
 
@@ -45,6 +56,43 @@ def test_planted_terms_rank_first_and_the_field_lexicon_keeps_them_whole():
     kept_after, n2 = kept_whole(after.segment_lines, field[:300], PLANTED)
     assert n == n2 > 300
     assert kept_after == n and kept_before < n / 2  # the general lexicon breaks them
+
+
+def test_long_terms_stay_whole_and_markup_never_ranks():
+    """A field's documents: eight-character terms that mining (words of at most six characters)
+    cuts in pieces, and Markdown. The ranked terms hold the long terms whole, no markup, no
+    piece of a long term."""
+    field, general = field_document(3000), general_lines(3000)
+    seg = mine(lambda: iter([field]), MiningParams()).segmenter()
+    pieces = {w for ws in seg.segment_lines(field, restore=False) for w in ws
+              if any(w != t and w in t for t in PLANTED_LONG)}
+    assert pieces  # mining alone cuts them
+    terms, _, filtered = field_terms(field, seg, [general], OwnCorpusParams())
+    words = [w for w, *_ in terms]
+    assert set(words[:len(PLANTED) + len(PLANTED_LONG)]) == set(PLANTED) | set(PLANTED_LONG)
+    assert all(term_form(w) for w in words)
+    # no piece of a long term ranks (变压器, a planted term of its own, is not a piece)
+    assert not any(w != t and w in t and w not in PLANTED for w in words for t in PLANTED_LONG)
+    assert filtered["joins"] >= len(PLANTED_LONG)
+
+
+def test_term_form_and_fragments():
+    assert term_form("变压器") and term_form("\ue001基站") and term_form("地方性法规案")
+    for bad in ("##", "--", "变", "\ue000万元", "十日内", "处二", "处一千元以上", "不服的",
+                "本办法", "市和区", "以上不满"):
+        assert not term_form(bad), bad
+    # 以下罚款 always after 元: no left entropy; 特种设备 after many characters
+    text = "\n".join(["处五万元以下罚款。"] * 5 + ["对特种设备检查", "的特种设备，", "和特种设备"])
+    ent = neighbour_entropy(text, ["以下罚款", "特种设备"])
+    assert ent["以下罚款"][0] == 0.0 and ent["特种设备"][0] > 1.0
+    assert ent["以下罚款"][1] > 1.0  # a line end is a new neighbour every time
+    # 权人 occurs mostly inside longer words of the field
+    text = "债权人。所有权人。抵押权人。债权人。权人"
+    assert subsumed(text, ["权人", "债权人"], ["债权人", "所有权人", "抵押权人"]) == {"权人"}
+    # pieces that always occur together are joined, rounds after rounds
+    segs = [["地方性法", "规案", w] for w in ("审议", "通过", "表决", "公布", "修改", "提请")]
+    out, joins = joined(segs + [["提请", "规案"]], 5, 0.8, 10, 2)
+    assert out[0] == ["地方性法规案", "审议"] and list(joins) == [("地方性法", "规案")]
 
 
 def test_kept_whole_counts_boundaries():

@@ -49,6 +49,12 @@ def test_tagger_trains_tags_long_lines_and_round_trips(tmp_path):
     assert more.lexicon.words[2] >= {"北京", "欢迎", "我们"}
     assert (more.lexicon.flags("喜欢中国") != again.lexicon.flags("喜欢中国")).any()
     assert len(more.tag(["我们喜欢中国"])[0]) == 6
+    # decoding constrained to keep a field's words whole, wherever they occur
+    keep = again.keeping(["喜欢中国", "你我"])
+    text = "我们喜欢中国你我北京"
+    words = bmes_to_words(text, keep.tag([text])[0])
+    assert "喜欢中国" in words and "你我" in words and "".join(words) == text
+    assert again.tag([text]) == tagger.tag([text])  # the tagger it came from is unchanged
 
 
 def test_unknown_id_dropout_hides_some_ids_and_never_padding_or_labels():
