@@ -21,6 +21,8 @@ def main(argv=None):
     ap.add_argument("inputs", nargs="+")
     ap.add_argument("--features-inputs", nargs="+", default=[],
                     help="text holding no test sentence: mine lexicon.features.tsv from it alone")
+    ap.add_argument("--segment", nargs="+", default=[],
+                    help="text to write segmented.txt from (default: the mined inputs)")
     ap.add_argument("--params", default="params.yaml")
     args = ap.parse_args(argv)
 
@@ -28,7 +30,8 @@ def main(argv=None):
         from zhpipe.mining.mine_words import run_mine_words
 
         return run_mine_words(p, args.counts, args.inputs, run.out(args.out), args.sighan,
-                              args.dev, args.plot, args.features_inputs, stagerun.threads())
+                              args.dev, args.plot, args.features_inputs, stagerun.threads(),
+                              args.segment)
 
     stagerun.run("mine_words", work, section="mine_words", model=MineWordsParams,
                  params=args.params, metrics=args.metrics, outs=[args.out],

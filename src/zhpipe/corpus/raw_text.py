@@ -16,6 +16,11 @@ stops at the budget. The stage writes one file a part, ``<part>.txt`` (``local:x
 ``local-x.txt``), and ``parts.json``, the manifest that readers follow (:func:`expand`): the
 order of the parts, each one's characters, lines, source and SHA-256.
 
+``raw_text.mining`` gives the mining corpus its own budgets (``mining/parts.json``; a part with
+the same budget as above is read from the same file): word mining learns its lexicon from it and
+is scored on the 1998 dev split, where more recent news can lower F1 (new words, drift), while
+the lexicon still segments all the text for Word2Vec. ``null``: the same parts.
+
 No test set's text is a part: the SIGHAN test text that word mining reads (transductively) is
 added by the mining stages themselves, and say so.
 """
@@ -44,10 +49,13 @@ class RawTextParams(Section):
     """``raw_text``: the parts of the raw-text corpus and their character budgets."""
 
     parts: dict[str, int | None] = Field(default_factory=lambda: {"pd1998": None})
+    mining: dict[str, int | None] | None = None
 
-    @field_validator("parts")
+    @field_validator("parts", "mining")
     @classmethod
-    def _parts(cls, v: dict[str, int | None]) -> dict[str, int | None]:
+    def _parts(cls, v: dict[str, int | None] | None) -> dict[str, int | None] | None:
+        if v is None:
+            return v
         if not v:
             raise ValueError("list at least one part (e.g. pd1998: null)")
         for name, budget in v.items():
@@ -98,34 +106,56 @@ def sliced(path: Path, budget: int | None, total: int) -> Iterator[str]:
             yield line
 
 
-def build(p: RawTextParams, prepared: Path, out: Path) -> dict:
-    """Write ``out/<part>.txt`` for every part and ``out/parts.json``; return the metrics."""
+def _write_parts(parts: dict[str, int | None], prepared: Path, out: Path,
+                 same: dict[str, int | None] | None = None) -> list[dict]:
+    """Write each part's slice to ``out``, or point at the parent folder's file when ``same``
+    (the parent's budgets) has this part with the same budget; the manifest rows."""
     rows = []
-    for part, budget in p.parts.items():
+    out.mkdir(parents=True, exist_ok=True)
+    for part, budget in parts.items():
         src = source_of(part, prepared)
         if not src.is_file():
             hint = (f"run ingest@{part[6:]} first and list {src} as a dep of raw_text in dvc.yaml"
                     if part.startswith("local:") else f"run prepare@{part} first")
-            raise CorpusError(f"params.yaml raw_text.parts.{part}: {src} not found; {hint}, or "
+            raise CorpusError(f"params.yaml raw_text: part {part}: {src} not found; {hint}, or "
                               "remove the part")
-        total = _size(src)
+        name = file_name(part)
+        if same is not None and part in same and same[part] == budget:
+            name = "../" + name
+        else:
+            with atomic_write(out / name) as fh:
+                for line in sliced(src, budget, _size(src)):
+                    fh.write(line + "\n")
         chars = lines = 0
-        with atomic_write(out / file_name(part)) as fh:
-            for line in sliced(src, budget, total):
-                fh.write(line + "\n")
-                chars += len(line)
-                lines += 1
-        rows.append({"part": part, "file": file_name(part), "source": src.as_posix(),
-                     "budget": budget, "characters": chars, "lines": lines,
-                     "source_characters": total, "share": round(chars / total, 4) if total else 0,
-                     "sha256": sha256_file(out / file_name(part))})
-    total = sum(r["characters"] for r in rows)
-    if total == 0:
-        raise CorpusError("params.yaml raw_text.parts: every part is empty ("
+        for line in _lines(out / name):
+            chars += len(line)
+            lines += 1
+        total = _size(src)
+        rows.append({"part": part, "file": name, "source": src.as_posix(), "budget": budget,
+                     "characters": chars, "lines": lines, "source_characters": total,
+                     "share": round(chars / total, 4) if total else 0,
+                     "sha256": sha256_file(out / name)})
+    if sum(r["characters"] for r in rows) == 0:
+        raise CorpusError("params.yaml raw_text: every part is empty ("
                           + ", ".join(r["source"] for r in rows) + "); add a part with text")
     write_json(out / MANIFEST, rows)
-    return {"characters": total, "parts": {r["part"]: {k: r[k] for k in (
-        "characters", "lines", "source_characters", "share", "budget")} for r in rows}}
+    return rows
+
+
+def build(p: RawTextParams, prepared: Path, out: Path) -> dict:
+    """Write ``out/<part>.txt`` for every part, ``out/parts.json``, and the mining corpus's
+    ``out/mining/parts.json`` (and its own slices); return the metrics."""
+    rows = _write_parts(p.parts, prepared, out)
+    mining = _write_parts(p.mining if p.mining is not None else p.parts, prepared,
+                          out / "mining", same=p.parts)
+
+    def summary(rs):
+        return {r["part"]: {k: r[k] for k in ("characters", "lines", "source_characters",
+                                              "share", "budget")} for r in rs}
+
+    return {"characters": sum(r["characters"] for r in rows), "parts": summary(rows),
+            "mining": {"characters": sum(r["characters"] for r in mining),
+                       "parts": summary(mining)}}
 
 
 def parts(folder: str | os.PathLike) -> list[dict]:
@@ -146,7 +176,8 @@ def expand(inputs: Sequence[str | os.PathLike], skip: Sequence[str] = ()) -> lis
     for item in inputs:
         if Path(item).is_dir():
             folder = Path(item)
-            out += [str(folder / r["file"]) for r in parts(folder) if r["part"] not in skip]
+            out += [os.path.normpath(folder / r["file"]) for r in parts(folder)
+                    if r["part"] not in skip]
         else:
             out.append(str(item))
     return out

@@ -26,12 +26,14 @@ from zhpipe.mining.params import MineWordsParams
 def run_mine_words(p: MineWordsParams, counts: Path, inputs: list[str], out: Path,
                    sighan: Path | None = None, dev_file: Path | None = None,
                    plot: Path | None = None, features_inputs: list[str] = (),
-                   workers: int = 1) -> dict:
-    """Mine, write ``out/lexicon.tsv``, ``segmented.txt``, ``curve.json`` (and
-    ``lexicon.features.tsv`` from ``features_inputs``); return the metrics. Inputs are files or
-    raw_text folders (their parts). With ``workers`` >= 2 the features lexicon and the pruning
-    curve are mined in forked processes beside the main mining (same results, less wall time)."""
+                   workers: int = 1, segment_inputs: list[str] = ()) -> dict:
+    """Mine, write ``out/lexicon.tsv``, ``segmented.txt`` (``segment_inputs`` as the lexicon
+    cuts them; default: the mined ``inputs``), ``curve.json`` (and ``lexicon.features.tsv``
+    from ``features_inputs``); return the metrics. Inputs are files or raw_text folders (their
+    parts). With ``workers`` >= 2 the features lexicon and the pruning curve are mined in forked
+    processes beside the main mining (same results, less wall time)."""
     inputs, features_inputs = expand(inputs), expand(features_inputs)
+    segment_inputs = expand(segment_inputs) or inputs
     t0 = time.perf_counter()
     tables = load_shards(counts)
 
@@ -52,7 +54,7 @@ def run_mine_words(p: MineWordsParams, counts: Path, inputs: list[str], out: Pat
 
     write_lexicon(lexicon, out / "lexicon.tsv")
     with atomic_write(out / "segmented.txt") as fh:
-        for lines in passes():
+        for lines in batches(segment_inputs, p.batch_chars):
             for words in seg.segment_lines(lines):
                 fh.write(" ".join(words) + "\n")
 
@@ -91,6 +93,7 @@ def run_mine_words(p: MineWordsParams, counts: Path, inputs: list[str], out: Pat
         "multi_char_words": lexicon.stats["multi_char_words"],
         "new_words": len(new),
         "characters": chars,
+        "segmented_files": [Path(f).as_posix() for f in segment_inputs],
         "seconds": round(seconds, 2),
         "chars_per_sec": round(chars / seconds),
         "stage_seconds": round(total_seconds, 2),

@@ -34,9 +34,21 @@ def test_parts_budgets_and_manifest(tmp_path):
     assert m["parts"]["xwlb"] == {"characters": 100, "lines": 10, "source_characters": 1000,
                                   "share": 0.1, "budget": 100}
     assert m["characters"] == 11 + 100 + 5
+    assert m["mining"]["characters"] == m["characters"]  # no mining budgets: the same files
+    assert not (out / "mining" / "xwlb.txt").exists()
     assert expand([out, "other.txt"]) == [str(out / "pd1998.txt"), str(out / "xwlb.txt"),
                                           str(out / "local-laws.txt"), "other.txt"]
     assert expand([out], skip=["pd1998", "local:laws"]) == [str(out / "xwlb.txt")]
+
+
+def test_the_mining_corpus_has_its_own_budgets(tmp_path):
+    prep = _prepared(tmp_path)
+    out = tmp_path / "raw_text"
+    m = build(RawTextParams(parts={"pd1998": None, "xwlb": None},
+                            mining={"pd1998": None, "xwlb": 200}), prep, out)
+    assert m["characters"] == 11 + 1000 and m["mining"]["characters"] == 11 + 200
+    assert expand([out / "mining"]) == [str(out / "pd1998.txt"), str(out / "mining" / "xwlb.txt")]
+    assert len((out / "mining" / "xwlb.txt").read_text(encoding="utf-8").splitlines()) == 20
 
 
 def test_a_slice_never_passes_its_budget(tmp_path):
@@ -54,7 +66,7 @@ def test_bad_parts_are_named(tmp_path):
         RawTextParams(parts={"wiki": None})
     with pytest.raises(ValueError, match="budget is a number of characters"):
         RawTextParams(parts={"xwlb": 0})
-    with pytest.raises(CorpusError, match=r"raw_text.parts.local:grid: .* not found; run "
+    with pytest.raises(CorpusError, match=r"raw_text: part local:grid: .* not found; run "
                                           r"ingest@grid first"):
         build(RawTextParams(parts={"local:grid": None}), prep, tmp_path / "o")
     with pytest.raises(CorpusError, match="no parts.json"):
