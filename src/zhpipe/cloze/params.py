@@ -14,8 +14,8 @@ class ItemsParams(Section):
 
     train_source: Literal["generated", "cmrc2017", "both"] = "generated"
     corpora: list[str] = Field(default_factory=list)
-    raw_text_parts: list[str] = Field(default_factory=list)
-    raw_text_items: int | None = Field(default=10000, ge=0)
+    raw_text_parts: list[str] = Field(default_factory=lambda: ["xwlb"])
+    raw_text_items: int | None = Field(default=5000, ge=0)
     passage_sentences: int = Field(default=13, ge=2)
     passage_stride: int | None = Field(default=10, ge=1)
     items_per_passage: int = Field(default=8, ge=1)

@@ -48,7 +48,8 @@ _LOCAL = re.compile(r"^local:([A-Za-z0-9_.-]+)$")
 class RawTextParams(Section):
     """``raw_text``: the parts of the raw-text corpus and their character budgets."""
 
-    parts: dict[str, int | None] = Field(default_factory=lambda: {"pd1998": None})
+    parts: dict[str, int | None] = Field(
+        default_factory=lambda: {"pd1998": None, "xwlb": 2_000_000})
     mining: dict[str, int | None] | None = None
 
     @field_validator("parts", "mining")

@@ -97,6 +97,16 @@ def section_corpora(metrics: dict[str, dict], out: Path) -> Section | None:
     anchors = anchor_table(corpora)
     if not anchors.empty:
         sec.tables.append(("Sizes against the published ones", anchors))
+    raw = metrics.get("raw_text")
+    if raw:
+        rows = [{"corpus": corpus, "part": part, "budget": v["budget"] or "all",
+                 "characters": v["characters"], "lines": v["lines"],
+                 "share of the source": v["share"]}
+                for corpus, m in (("raw text (Word2Vec, cloze, field terms' general text)", raw),
+                                  ("mining corpus (lexicon)", raw.get("mining", {})))
+                for part, v in m.get("parts", {}).items()]
+        sec.tables.append(("The raw-text corpus and its parts (stage raw_text; the SIGHAN test "
+                           "text is added by the mining stages)", pd.DataFrame(rows)))
     plot = plot_corpus_sizes(corpora, out / "plots" / "corpus_sizes.png")
     sec.plots.append(("Characters per prepared file (log scale)", plot.relative_to(out).as_posix()))
     return sec
