@@ -23,8 +23,8 @@ from zhpipe.cloze.generate import GeneratorOptions, generate, parse_pos_line, re
 from zhpipe.cloze.model import attention_sum_loss, build_reader
 from zhpipe.cloze.reader import Reader, pick
 from zhpipe.cloze.train import train_reader
-from zhpipe.corpus.text import CorpusError
 from zhpipe.cloze.vocab import WordVocab
+from zhpipe.corpus.text import CorpusError
 
 DOC_QUERY = """1 ||| 小 猴 在 树 上 玩 。
 2 ||| XXXXX 每天 都 来 找 小 猴 。
