@@ -110,7 +110,8 @@ def _segmenter(args):
 
     tagger = _tagger(args.crf_dir, "seg")
     if getattr(args, "words", None):
-        tagger = tagger.with_words(_words(args.words))
+        words = _words(args.words)
+        tagger = tagger.with_words(words).keeping(words)  # flags, and decoding keeps them whole
 
     def segment(lines):
         return [bmes_to_words(x, t) for x, t in zip(lines, tagger.tag(lines), strict=True)]
@@ -260,7 +261,8 @@ def add_parsers(sub) -> None:
                    "model): numeral_classifier writes 一 年, 三 个 as two words, as PKU does")
     s.add_argument("--words", metavar="FILE",
                    help="extra words to keep whole, one per line (e.g. a field's terms: "
-                   "data/own/<name>/field_words.txt); the CRF reads them as lexicon flags")
+                   "data/own/<name>/field_words.txt); the CRF reads them as lexicon flags and "
+                   "its decoding keeps every occurrence whole")
     s.add_argument("--batch-chars", type=int, default=200_000)
     s.set_defaults(func=cmd_segment)
     dc = sub.add_parser("demo-corpus", help="write a made-up field corpus with planted terms "
