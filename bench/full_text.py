@@ -119,7 +119,8 @@ def main():
     for stage in run:
         t0 = time.perf_counter()
         for cmd in cmds[stage]:
-            subprocess.run([sys.executable, *cmd, "--params", str(params)], cwd=ROOT, check=True)
+            subprocess.run([sys.executable, cmd[0], "--params", str(params), *cmd[1:]], cwd=ROOT,
+                           check=True)
         seconds = time.perf_counter() - t0
         files = [m / f"{stage}.json"] if stage != "count_ngrams" else \
             sorted((m / "count_ngrams").glob("*.json"))
