@@ -15,7 +15,7 @@ BIN = Path(sys.executable).parent
 STAGES = {f"{s}@{d}" for s in ("download", "prepare")
           for d in ("pd1998", "sighan2005", "couplet", "cmrc2017", "cft", "ca8", "lcsts",
                     "zhwiki", "poetry", "xwlb")} | {
-    "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "eval_word2vec", "train_seg", "train_ner",
+    "raw_text", "count_ngrams@0", "count_ngrams@1", "mine_words", "word2vec", "eval_word2vec", "train_seg", "train_ner",
     "train_couplet", "train_title", "cloze_items", "cloze_vectors", "train_cloze", "train_poem", "report",
     "ingest@demo", "own_corpus@demo"}
 #: What each training stage registers in MLflow (zhpipe.serving).

@@ -21,9 +21,10 @@ BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 #: What the CRF segmenter needs: the part of the tiny DAG run here as Slurm jobs (the whole DAG
 #: ran on Slurm from a fresh clone on the real data; README "On a cluster"). Each Slurm job
-#: starts Snakemake twice (job step, then the job), so the 31-job DAG costs this suite minutes.
+#: starts Snakemake twice (job step, then the job), so its Slurm jobs cost this suite minutes.
 STAGES = {"download@pd1998", "download@sighan2005", "prepare@pd1998", "prepare@sighan2005",
-          "count_ngrams@0", "count_ngrams@1", "mine_words", "train_seg"}
+          "download@xwlb", "prepare@xwlb", "raw_text", "count_ngrams@0", "count_ngrams@1",
+          "mine_words", "train_seg"}
 
 
 def _run(cmd, cwd, env, ok=True, timeout=600):

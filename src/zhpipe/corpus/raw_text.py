@@ -117,7 +117,9 @@ def _write_parts(parts: dict[str, int | None], prepared: Path, out: Path,
         src = source_of(part, prepared)
         if not src.is_file():
             hint = (f"run ingest@{part[6:]} first and list {src} as a dep of raw_text in dvc.yaml"
-                    if part.startswith("local:") else f"run prepare@{part} first")
+                    if part.startswith("local:") else f"run prepare@{part} first" + (
+                        f" and list {src} as a dep of raw_text in dvc.yaml"
+                        if part == "zhwiki" else ""))
             raise CorpusError(f"params.yaml raw_text: part {part}: {src} not found; {hint}, or "
                               "remove the part")
         name = file_name(part)
