@@ -67,3 +67,33 @@ def test_a_text_without_any_cut_counts_every_character():
     tables = count_lines(["甲乙丙"], 2)
     assert tables[1].as_dict() == {"甲": 1, "乙": 1, "丙": 1}
     assert tables[2].as_dict() == {"甲乙": 1, "乙丙": 1}
+
+
+def test_subtracting_a_part_leaves_the_counts_of_the_rest():
+    from zhpipe.mining.ngrams import count_lines, subtract
+
+    rest, part = ["北京欢迎你", "你好北京"], ["北京大学", "欢迎"]
+    whole = count_lines(rest + part, 3)
+    alone = count_lines(rest, 3)
+    got = {n: subtract(whole[n], count_lines(part, 3)[n]) for n in whole}
+    assert all(got[n].as_dict() == alone[n].as_dict() for n in whole)
+    # a row that would go negative (counted in the part, not in the table) is dropped
+    assert subtract(count_lines(["北京"], 2)[2], count_lines(["上海"], 2)[2]).as_dict() == \
+        {"北京": 1}
+
+
+def test_forked_work_returns_its_result_or_its_error():
+    import pytest
+
+    from zhpipe.corpus.text import CorpusError
+    from zhpipe.mining.parallel import Forked
+
+    big = list(range(100_000))  # the child sees the parent's memory without pickling it
+    assert Forked(lambda: sum(big)).get() == sum(big)
+    assert Forked(lambda: sum(big), run_here=True).get() == sum(big)
+
+    def fail():
+        raise CorpusError("data/x.txt: not UTF-8")
+
+    with pytest.raises(CorpusError, match="not UTF-8"):
+        Forked(fail).get()
