@@ -92,8 +92,10 @@ def test_refinement_does_not_hurt_a_clean_corpus_and_can_be_turned_off():
     assert on.stats["autonomy_rounds"] and "autonomy_rounds" not in off.stats
 
 
-def _stage(name, *args, cwd):
+def _stage(name, *args, cwd, threads=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DVC_", "ZHPIPE_"))}
+    if threads:
+        env["ZHPIPE_THREADS"] = threads
     env.update(PYTHONPATH=str(ROOT / "src"), MLFLOW_TRACKING_URI=f"sqlite:///{cwd / 'ml.db'}")
     proc = subprocess.run([sys.executable, str(ROOT / "stages" / f"{name}.py"), *map(str, args)],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
@@ -129,6 +131,17 @@ def test_mining_never_reads_the_gold_segmentation(tmp_path):
     with_gold = json.loads((tmp_path / "m/with.json").read_text())
     assert with_gold["pku"]["f1"] > 50 and with_gold["by_step"]["refined"]["pku_f1"] > 50
     assert "pku" not in json.loads((tmp_path / "m/without.json").read_text())
+    # the features lexicon (no test text): its counts are the merged counts less the test
+    # text's, mined in a forked process; the same lexicon as mining the text alone, one worker
+    # or two
+    test_raw = sighan / "pku_test.raw.txt"
+    _stage("count_ngrams", 0, "counts2/0.npz", "m/count2.json", corpus, test_raw, cwd=tmp_path)
+    for threads in ("1", "2"):
+        _stage("mine_words", "--counts", "counts2", "--metrics", f"m/f{threads}.json", "--out",
+               f"f{threads}", "--features-inputs", corpus, "--", corpus, test_raw, cwd=tmp_path,
+               threads=threads)
+        assert (tmp_path / f"f{threads}" / "lexicon.features.tsv").read_bytes() == lexicon
+        assert json.loads((tmp_path / f"m/f{threads}.json").read_text())["workers"] == int(threads)
 
 
 def test_joint_model_scores_lexicon_words_and_ngrams_outside_it():
