@@ -38,6 +38,15 @@ def _pct(x):
     return None if x is None else round(100 * x, 2)
 
 
+def _show(x) -> str:
+    """One cell: thousands separators for counts, as measured for the rest, '-' for none."""
+    if x is None:
+        return "-"
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return str(x)
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+
 def section_profiles(metrics: dict[str, dict], out: Path) -> Section | None:
     full = metrics.get(FULL_KEY) or {}
     if not full:
@@ -75,7 +84,7 @@ def section_profiles(metrics: dict[str, dict], out: Path) -> Section | None:
          _get(q, "train_cloze", "cmrc2017", "valid", "accuracy"),
          _get(fm, "train_cloze", "cmrc2017", "valid", "accuracy")),
     ]
-    table = pd.DataFrame([{"figure": name, "quick (this run)": a, "full": b}
+    table = pd.DataFrame([{"figure": name, "quick (this run)": _show(a), "full": _show(b)}
                           for name, a, b in rows if a is not None or b is not None])
     stages = pd.DataFrame([{"stage": s, "wall seconds": r.get("wall_seconds"),
                             "date": r.get("date"), "commit": r.get("commit"),
